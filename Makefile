@@ -1,0 +1,27 @@
+# Two commands do all set-up: `make lab` (the tutorial) and `make test` (every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+HOST   ?= 127.0.0.1
+
+.PHONY: lab test app check clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+lab: $(STAMP)  ## set up, then open the tutorial in JupyterLab
+	HF_HUB_OFFLINE=1 $(BIN)/jupyter lab --notebook-dir=notebooks --ip=$(HOST) $(ROOT_FLAG)
+
+test: $(STAMP)  ## set up, then run the unit tests and every notebook (nbval)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+check: $(STAMP)  ## print the setup checker's report
+	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.check
+
+clean:
+	rm -rf $(VENV)

