@@ -1,0 +1,336 @@
+"""Load retrieval test collections in BEIR's layout (SciFact and friends), offline first.
+
+A dataset is a folder holding
+
+- ``corpus.jsonl`` or ``corpus.jsonl.gz``: one ``{"_id" or "id", "title", "text"}`` per line;
+- ``queries.jsonl``: one ``{"_id" or "id", "text"}`` per line (``queries_train.jsonl`` may hold
+  the train split's queries);
+- judgements, ``query-id<TAB>corpus-id<TAB>score`` with a header line: ``qrels.tsv`` (test)
+  and ``qrels_train.tsv``, or BEIR's own ``qrels/test.tsv`` and ``qrels/train.tsv``.
+
+Where the folder is looked up, in order:
+
+1. ``$RETRIEVAL_DATA/<name>`` when the ``RETRIEVAL_DATA`` environment variable is set;
+2. ``../shared/datasets/<name>`` beside the repository checkout, when present;
+3. ``<user cache>/retrieval-tutorial/datasets/<name>``, where downloads go.
+
+When none holds it and the machine is online, SciFact is downloaded from BEIR's public archive
+(2.8 MB, checked against BEIR's published MD5) into ``$RETRIEVAL_DATA`` or the user cache,
+never into the repository. Offline (``HF_HUB_OFFLINE=1`` or ``HF_DATASETS_OFFLINE=1``, or no
+network), :class:`DatasetNotAvailable` says exactly what to do.
+
+Examples
+--------
+>>> from helpers.datasets import load_beir
+>>> test = load_beir("scifact", split="test")     # doctest: +SKIP
+>>> test
+BeirDataset('scifact', split='test': 5183 documents, 300 queries, 339 judgements)
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "download_dir", "install_archive", "DATA_ENV"]
+
+DATA_ENV = "RETRIEVAL_DATA"
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+_SHARED = _REPO_ROOT.parent / "shared" / "datasets"
+_BEIR_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/{name}.zip"
+# MD5s published in BEIR's README, so a truncated or tampered download is never used.
+_BEIR_MD5 = {"scifact": "5f7d1de60b170fc8027bb7898e2efca1"}
+
+
+class DatasetNotAvailable(RuntimeError):
+    """The dataset is neither on disk nor downloadable; the message says how to get it."""
+
+
+@dataclass(frozen=True, repr=False)
+class BeirDataset:
+    """One split of a BEIR-format collection: the whole corpus, the split's queries and judgements.
+
+    Attributes
+    ----------
+    name : str
+        Folder name, e.g. ``"scifact"``.
+    split : str
+        ``"test"`` or ``"train"``.
+    path : Path
+        The folder it was read from.
+    doc_ids, titles, texts : list of str
+        The corpus, in file order.
+    queries : dict of str to str
+        ``{query_id: text}`` for every query with judgements in this split, in file order.
+    qrels : dict
+        ``{query_id: {doc_id: relevance}}``, the shape :mod:`helpers.metrics` takes.
+    """
+
+    name: str
+    split: str
+    path: Path
+    doc_ids: list[str]
+    titles: list[str]
+    texts: list[str]
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+    @property
+    def documents(self) -> list[str]:
+        """Text to retrieve: ``title + " " + text``, as BEIR and MTEB build it."""
+        return [f"{title} {text}".strip() for title, text in zip(self.titles, self.texts)]
+
+    @property
+    def query_ids(self) -> list[str]:
+        """Ids of the split's queries."""
+        return list(self.queries)
+
+    @property
+    def query_texts(self) -> list[str]:
+        """Texts of the split's queries, aligned with :attr:`query_ids`."""
+        return list(self.queries.values())
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def __repr__(self) -> str:
+        judgements = sum(len(docs) for docs in self.qrels.values())
+        return (
+            f"BeirDataset({self.name!r}, split={self.split!r}: {len(self.doc_ids)} documents, "
+            f"{len(self.queries)} queries, {judgements} judgements)"
+        )
+
+
+def download_dir() -> Path:
+    """Where downloads go: ``$RETRIEVAL_DATA`` when set, else ``<user cache>/retrieval-tutorial/datasets``."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "retrieval-tutorial" / "datasets"
+
+
+def _candidates(name: str) -> list[Path]:
+    folders = [download_dir() / name]
+    if not os.environ.get(DATA_ENV):  # an explicit setting wins over guesses
+        folders.insert(0, _SHARED / name)
+    return folders
+
+
+def _is_dataset(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / f).is_file() for f in ("corpus.jsonl", "corpus.jsonl.gz"))
+
+
+def _offline() -> bool:
+    return any(
+        os.environ.get(var, "").lower() in {"1", "true", "yes", "on"} for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+
+
+def _how_to_get(name: str, looked: list[Path], reason: str) -> str:
+    url = _BEIR_URL.format(name=name)
+    where = ", ".join(str(p) for p in looked)
+    return (
+        f"Dataset {name!r} was not found (looked in {where}) and {reason}. Fix: either set {DATA_ENV} to a "
+        f"folder that holds {name}/ in BEIR layout (export {DATA_ENV}=/path/to/datasets), or download "
+        f"{url} and unzip it into {download_dir()}, or run once online (with HF_HUB_OFFLINE unset) so it is "
+        "downloaded for you."
+    )
+
+
+def find_dataset(name: str = "scifact", download: bool = True) -> Path:
+    """Return the folder of dataset ``name``, downloading it when allowed and possible.
+
+    Parameters
+    ----------
+    name : str
+        Folder name of the dataset (``"scifact"``, ``"jsquad_valid"``, ...).
+    download : bool
+        Fetch SciFact from BEIR's public archive when it is not on disk and the machine is online.
+
+    Returns
+    -------
+    Path
+        A folder with ``corpus.jsonl`` or ``corpus.jsonl.gz``.
+
+    Raises
+    ------
+    DatasetNotAvailable
+        If it is not on disk and cannot be downloaded; the message says what to do.
+    """
+    looked = _candidates(name)
+    for folder in looked:
+        if _is_dataset(folder):
+            return folder
+    if name not in _BEIR_MD5:
+        raise DatasetNotAvailable(_how_to_get(name, looked, "only SciFact is downloaded automatically"))
+    if not download:
+        raise DatasetNotAvailable(_how_to_get(name, looked, "download=False"))
+    if _offline():
+        raise DatasetNotAvailable(_how_to_get(name, looked, "HF_HUB_OFFLINE/HF_DATASETS_OFFLINE forbid downloads"))
+    try:
+        return _download_beir(name, download_dir())
+    except OSError as exc:  # requests' errors are OSErrors too: no network, DNS, timeouts
+        raise DatasetNotAvailable(_how_to_get(name, looked, f"the download failed ({exc})")) from exc
+
+
+def _download_beir(name: str, dest: Path) -> Path:
+    import requests
+    from tqdm.auto import tqdm
+
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}-download-") as tmp:
+        archive = Path(tmp) / f"{name}.zip"
+        with requests.get(_BEIR_URL.format(name=name), stream=True, timeout=(10, 60)) as response:
+            response.raise_for_status()
+            total = int(response.headers.get("content-length", 0)) or None
+            with open(archive, "wb") as f, tqdm(total=total, unit="B", unit_scale=True, desc=f"{name}.zip") as bar:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    f.write(chunk)
+                    bar.update(len(chunk))
+        return install_archive(archive, name, dest, _BEIR_MD5[name])
+
+
+def install_archive(archive: Path, name: str, dest: Path, md5: str) -> Path:
+    """Check a BEIR zip archive's MD5, unpack it and move ``<name>/`` into ``dest`` in one step.
+
+    Parameters
+    ----------
+    archive : Path
+        The downloaded ``<name>.zip``.
+    name : str
+        Dataset folder inside the archive.
+    dest : Path
+        Folder to create ``dest / name`` in.
+    md5 : str
+        Expected MD5 of the archive.
+
+    Returns
+    -------
+    Path
+        ``dest / name``.
+    """
+    digest = hashlib.md5(Path(archive).read_bytes()).hexdigest()
+    if digest != md5:
+        raise DatasetNotAvailable(
+            f"{archive} has MD5 {digest}, expected {md5}: the download is incomplete or altered; delete it and retry"
+        )
+    target = dest / name
+    with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}-unpack-") as tmp:
+        with zipfile.ZipFile(archive) as zf:
+            zf.extractall(tmp)  # zipfile drops absolute paths and ".." components
+        unpacked = Path(tmp) / name
+        if not _is_dataset(unpacked):
+            raise DatasetNotAvailable(f"{archive} holds no {name}/corpus.jsonl; delete it and download again")
+        if target.exists():  # another process finished first; keep its copy
+            shutil.rmtree(unpacked)
+        else:
+            os.replace(unpacked, target)
+    return target
+
+
+def _read_jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
+            if "_id" not in record and "id" not in record:
+                raise ValueError(f"{path}, line {number}: a record needs an '_id' or 'id' field")
+            yield record
+
+
+def _record_id(record: dict) -> str:
+    return str(record["_id"] if "_id" in record else record["id"])
+
+
+def _first_file(folder: Path, names: list[str], what: str) -> Path:
+    for name in names:
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"{folder} has no {what}: expected one of {', '.join(names)}")
+
+
+def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    with open(path, encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            fields = line.rstrip("\n").split("\t")
+            if not line.strip() or (number == 1 and fields[0] == "query-id"):
+                continue
+            if len(fields) != 3:
+                raise ValueError(f"{path}, line {number}: expected 'query-id<TAB>corpus-id<TAB>score', got {line!r}")
+            qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
+    return qrels
+
+
+def load_beir(name_or_path: str | Path = "scifact", split: str = "test", download: bool = True) -> BeirDataset:
+    """Load one split of a BEIR-format dataset: the corpus, the split's queries and judgements.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A dataset name looked up as described in the module docstring (``"scifact"``), or a folder.
+    split : str
+        ``"test"`` or ``"train"`` (any split with a ``qrels_<split>.tsv`` or ``qrels/<split>.tsv``).
+    download : bool
+        Fetch SciFact from BEIR's public archive when it is not on disk and the machine is online.
+
+    Returns
+    -------
+    BeirDataset
+        Documents in file order; only the queries that have judgements in ``split``.
+
+    Raises
+    ------
+    DatasetNotAvailable
+        If the dataset is not on disk and cannot be downloaded.
+    """
+    if isinstance(name_or_path, Path) or os.sep in str(name_or_path):
+        folder = Path(name_or_path).expanduser()
+        if not _is_dataset(folder):
+            raise DatasetNotAvailable(f"{folder} is not a BEIR dataset folder: it needs corpus.jsonl or corpus.jsonl.gz")
+    else:
+        folder = find_dataset(str(name_or_path), download=download)
+
+    qrels_names = [f"qrels_{split}.tsv", f"qrels/{split}.tsv"] + (["qrels.tsv"] if split == "test" else [])
+    qrels = _read_qrels(_first_file(folder, qrels_names, f"judgements for split {split!r}"))
+    corpus = list(_read_jsonl(_first_file(folder, ["corpus.jsonl", "corpus.jsonl.gz"], "corpus")))
+    doc_ids = [_record_id(r) for r in corpus]
+
+    known = set(doc_ids)
+    unknown = {(q, d) for q, docs in qrels.items() for d in docs if d not in known}
+    if unknown:
+        warnings.warn(f"{len(unknown)} judgements in {folder} name documents missing from the corpus; they are dropped")
+        qrels = {q: {d: r for d, r in docs.items() if d in known} for q, docs in qrels.items()}
+
+    # A split's own query file when there is one, else BEIR's single queries.jsonl holding every split.
+    query_file = _first_file(folder, [f"queries_{split}.jsonl", "queries.jsonl"], "queries.jsonl")
+    all_queries = {_record_id(r): r["text"] for r in _read_jsonl(query_file)}
+    missing = [q for q in qrels if q not in all_queries]
+    if missing:
+        raise ValueError(f"{len(missing)} judged queries (e.g. {missing[0]!r}) are missing from {query_file}")
+    queries = {q: text for q, text in all_queries.items() if q in qrels}
+
+    return BeirDataset(
+        name=folder.name,
+        split=split,
+        path=folder,
+        doc_ids=doc_ids,
+        titles=[r.get("title", "") for r in corpus],
+        texts=[r.get("text", "") for r in corpus],
+        queries=queries,
+        qrels={q: qrels[q] for q in queries},
+    )

@@ -1,0 +1,264 @@
+"""Ranking metrics with the data shapes of BEIR and pytrec_eval: nDCG@k, Recall@k, MRR@k.
+
+``qrels`` maps each query id to its judged documents, ``{query_id: {doc_id: relevance}}``,
+and ``run`` maps each query id to the scores a retriever gave, ``{query_id: {doc_id: score}}``.
+Every metric is computed as ``trec_eval`` (and so pytrec_eval and BEIR) computes it:
+
+- documents are ranked by descending score; ties are broken by descending document id,
+  as ``trec_eval`` does, so results match pytrec_eval exactly;
+- a document counts as relevant when its relevance is 1 or more; unjudged documents
+  count as not relevant;
+- nDCG uses the relevance itself as the gain (graded, negative judgements count as 0)
+  and a ``log2(rank + 1)`` discount;
+- the mean is taken over every query in ``qrels``: a query the run has no results for scores 0,
+  and so does a query without any relevant document. Queries that are only in the run are ignored.
+
+The ``*_per_query`` functions return ``{query_id: value}``, for per-query comparisons.
+
+Examples
+--------
+>>> qrels = {"q1": {"d1": 1}}
+>>> run = {"q1": {"d2": 0.9, "d1": 0.5}}
+>>> mrr_at_k(qrels, run, k=10)
+0.5
+>>> round(ndcg_at_k(qrels, run, k=10), 4)  # 1 / log2(3)
+0.6309
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+__all__ = [
+    "ndcg_at_k",
+    "recall_at_k",
+    "mrr_at_k",
+    "ndcg_per_query",
+    "recall_per_query",
+    "mrr_per_query",
+    "top_k",
+    "run_from_scores",
+]
+
+Qrels = Mapping[str, Mapping[str, int]]
+Run = Mapping[str, Mapping[str, float]]
+
+
+def _check_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be a positive integer (the rank cut-off, e.g. k=10), got {k!r}")
+    return int(k)
+
+
+def _check_mapping(value: object, name: str, example: str) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict like {example}, got {type(value).__name__}")
+    for query_id, inner in value.items():
+        if not isinstance(inner, Mapping):
+            raise TypeError(
+                f"{name}[{query_id!r}] must be a dict of document id -> value, like {example}; "
+                f"got {type(inner).__name__}"
+            )
+        break  # checking one entry catches the common mistake (a list of ids) without a full scan
+
+
+def _check(qrels: Qrels, run: Run) -> None:
+    _check_mapping(qrels, "qrels", "{'q1': {'doc7': 1}}")
+    _check_mapping(run, "run", "{'q1': {'doc7': 12.5, 'doc3': 9.1}}")
+    if not qrels:
+        raise ValueError("qrels is empty: the metrics average over the queries in qrels, so give at least one")
+
+
+def top_k(scores: Mapping[str, float], k: int | None = None) -> list[str]:
+    """Document ids ranked as trec_eval ranks them: by descending score, ties by descending id.
+
+    Parameters
+    ----------
+    scores : dict of str to float
+        One query's run, ``{doc_id: score}``.
+    k : int, optional
+        Keep only the best ``k``; ``None`` keeps all.
+
+    Returns
+    -------
+    list of str
+        The ranked document ids.
+    """
+    key = lambda item: (item[1], item[0])  # noqa: E731 - a sort key, read together with the docstring
+    items = scores.items()
+    ranked = sorted(items, key=key, reverse=True) if k is None else heapq.nlargest(k, items, key=key)
+    return [doc_id for doc_id, _ in ranked]
+
+
+def _per_query(qrels: Qrels, run: Run, k: int, metric: Callable[[Mapping[str, int], list[str], int], float]) -> dict:
+    _check(qrels, run)
+    k = _check_k(k)
+    empty: dict[str, float] = {}
+    return {query_id: metric(judged, top_k(run.get(query_id, empty), k), k) for query_id, judged in qrels.items()}
+
+
+def _ndcg(judged: Mapping[str, int], ranked: list[str], k: int) -> float:
+    gains = np.array([max(judged.get(doc_id, 0), 0) for doc_id in ranked], dtype=np.float64)
+    ideal = np.sort(np.array([g for g in judged.values() if g > 0], dtype=np.float64))[::-1][:k]
+    if ideal.size == 0:
+        return 0.0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    return float(gains @ discounts[: gains.size] / (ideal @ discounts[: ideal.size]))
+
+
+def _recall(judged: Mapping[str, int], ranked: list[str], k: int) -> float:
+    relevant = {doc_id for doc_id, rel in judged.items() if rel >= 1}
+    if not relevant:
+        return 0.0
+    return sum(doc_id in relevant for doc_id in ranked) / len(relevant)
+
+
+def _mrr(judged: Mapping[str, int], ranked: list[str], k: int) -> float:
+    for rank, doc_id in enumerate(ranked, start=1):
+        if judged.get(doc_id, 0) >= 1:
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_per_query(qrels: Qrels, run: Run, k: int = 10) -> dict[str, float]:
+    """nDCG@k of every query in ``qrels``, ``{query_id: value}`` (see :func:`ndcg_at_k`)."""
+    return _per_query(qrels, run, k, _ndcg)
+
+
+def recall_per_query(qrels: Qrels, run: Run, k: int = 100) -> dict[str, float]:
+    """Recall@k of every query in ``qrels``, ``{query_id: value}`` (see :func:`recall_at_k`)."""
+    return _per_query(qrels, run, k, _recall)
+
+
+def mrr_per_query(qrels: Qrels, run: Run, k: int = 10) -> dict[str, float]:
+    """Reciprocal rank (cut at k) of every query in ``qrels``, ``{query_id: value}`` (see :func:`mrr_at_k`)."""
+    return _per_query(qrels, run, k, _mrr)
+
+
+def _mean(values: dict[str, float]) -> float:
+    return float(np.mean(list(values.values())))
+
+
+def ndcg_at_k(qrels: Qrels, run: Run, k: int = 10) -> float:
+    """Mean normalized discounted cumulative gain at rank ``k`` (pytrec_eval's ``ndcg_cut_k``).
+
+    DCG@k sums ``relevance / log2(rank + 1)`` over the top ``k`` documents; nDCG divides
+    it by the DCG of the best possible ranking of the judged documents.
+
+    Parameters
+    ----------
+    qrels : dict
+        ``{query_id: {doc_id: relevance}}``, graded relevance (0 = not relevant).
+    run : dict
+        ``{query_id: {doc_id: score}}``, higher is better. Any number of documents per query.
+    k : int
+        Rank cut-off.
+
+    Returns
+    -------
+    float
+        The mean over the queries in ``qrels``, between 0 and 1.
+
+    Examples
+    --------
+    >>> round(ndcg_at_k({"q": {"a": 2, "b": 1}}, {"q": {"b": 2.0, "a": 1.0}}, k=10), 4)
+    0.8597
+    """
+    return _mean(ndcg_per_query(qrels, run, k))
+
+
+def recall_at_k(qrels: Qrels, run: Run, k: int = 100) -> float:
+    """Mean fraction of each query's relevant documents found in its top ``k`` (pytrec_eval's ``recall_k``).
+
+    Parameters
+    ----------
+    qrels : dict
+        ``{query_id: {doc_id: relevance}}``; relevance 1 or more counts as relevant.
+    run : dict
+        ``{query_id: {doc_id: score}}``, higher is better.
+    k : int
+        Rank cut-off.
+
+    Returns
+    -------
+    float
+        The mean over the queries in ``qrels``, between 0 and 1.
+
+    Examples
+    --------
+    >>> recall_at_k({"q": {"a": 1, "b": 1}}, {"q": {"a": 0.9, "c": 0.8}}, k=100)
+    0.5
+    """
+    return _mean(recall_per_query(qrels, run, k))
+
+
+def mrr_at_k(qrels: Qrels, run: Run, k: int = 10) -> float:
+    """Mean reciprocal rank of the first relevant document within the top ``k`` (0 when there is none).
+
+    Equal to pytrec_eval's ``recip_rank`` on a run cut to its top ``k`` documents.
+
+    Parameters
+    ----------
+    qrels : dict
+        ``{query_id: {doc_id: relevance}}``; relevance 1 or more counts as relevant.
+    run : dict
+        ``{query_id: {doc_id: score}}``, higher is better.
+    k : int
+        Rank cut-off.
+
+    Returns
+    -------
+    float
+        The mean over the queries in ``qrels``, between 0 and 1.
+
+    Examples
+    --------
+    >>> mrr_at_k({"q": {"a": 1}}, {"q": {"c": 0.9, "b": 0.8, "a": 0.7}}, k=10)
+    0.3333333333333333
+    """
+    return _mean(mrr_per_query(qrels, run, k))
+
+
+def run_from_scores(query_ids: list[str], doc_ids: list[str], scores: np.ndarray, k: int = 1000) -> dict:
+    """Turn a query-by-document score matrix into a run, keeping each query's best ``k`` documents.
+
+    Parameters
+    ----------
+    query_ids : list of str
+        One id per row of ``scores``.
+    doc_ids : list of str
+        One id per column of ``scores``.
+    scores : ndarray of shape (n_queries, n_documents)
+        Higher is better; ``nan`` or ``-inf`` marks a document the method did not retrieve.
+    k : int
+        Documents kept per query (BEIR keeps 1000).
+
+    Returns
+    -------
+    dict
+        ``{query_id: {doc_id: score}}``.
+
+    Examples
+    --------
+    >>> run_from_scores(["q"], ["a", "b", "c"], np.array([[0.1, 0.9, 0.5]]), k=2)
+    {'q': {'b': 0.9, 'c': 0.5}}
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (len(query_ids), len(doc_ids)):
+        raise ValueError(
+            f"scores must have one row per query and one column per document: expected "
+            f"{(len(query_ids), len(doc_ids))}, got {scores.shape}"
+        )
+    k = min(_check_k(k), len(doc_ids))
+    if k == 0:
+        return {query_id: {} for query_id in query_ids}
+    keyed = np.where(np.isnan(scores), -np.inf, scores)
+    best = np.argpartition(-keyed, k - 1, axis=1)[:, :k]
+    ids = np.asarray(doc_ids, dtype=object)
+    return {
+        query_id: {doc_id: float(s) for doc_id, s in zip(ids[cols], row[cols]) if np.isfinite(s)}
+        for query_id, cols, row in zip(query_ids, best, keyed)
+    }

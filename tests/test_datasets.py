@@ -1,0 +1,158 @@
+"""helpers.datasets: BEIR layouts, where data is looked up, offline messages, archive checks."""
+
+import gzip
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from helpers import datasets
+from helpers.datasets import DatasetNotAvailable, find_dataset, install_archive, load_beir
+
+CORPUS = [
+    {"_id": "d1", "title": "Cats", "text": "Cats purr."},
+    {"_id": "d2", "title": "", "text": "Dogs bark."},
+    {"_id": "d3", "title": "Birds", "text": "Birds sing."},
+]
+QUERIES = [{"_id": "q1", "text": "purring"}, {"_id": "q2", "text": "barking"}, {"_id": "q9", "text": "train only"}]
+
+
+def _jsonl(records):
+    return "".join(json.dumps(r) + "\n" for r in records)
+
+
+def _write_beir(folder: Path, gz: bool = False) -> Path:
+    """BEIR's own layout: one queries.jsonl for every split, qrels/<split>.tsv."""
+    (folder / "qrels").mkdir(parents=True)
+    if gz:
+        with gzip.open(folder / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
+            f.write(_jsonl(CORPUS))
+    else:
+        (folder / "corpus.jsonl").write_text(_jsonl(CORPUS), encoding="utf-8")
+    (folder / "queries.jsonl").write_text(_jsonl(QUERIES), encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\nq2\td3\t0\n")
+    (folder / "qrels" / "train.tsv").write_text("query-id\tcorpus-id\tscore\nq9\td3\t1\n")
+    return folder
+
+
+def _isolate(monkeypatch, tmp_path):
+    """No RETRIEVAL_DATA, no shared folder, a private user cache, offline."""
+    monkeypatch.delenv(datasets.DATA_ENV, raising=False)
+    monkeypatch.setattr(datasets, "_SHARED", tmp_path / "no-shared")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_load_beir_layout_splits_and_documents(tmp_path, gz):
+    folder = _write_beir(tmp_path / "toy", gz=gz)
+    test = load_beir(folder, split="test")
+    assert test.doc_ids == ["d1", "d2", "d3"]
+    assert test.documents == ["Cats Cats purr.", "Dogs bark.", "Birds Birds sing."]
+    assert test.queries == {"q1": "purring", "q2": "barking"}  # only the split's judged queries
+    assert test.qrels == {"q1": {"d1": 1}, "q2": {"d2": 2, "d3": 0}}
+    assert repr(test) == "BeirDataset('toy', split='test': 3 documents, 2 queries, 3 judgements)"
+    train = load_beir(folder, split="train")
+    assert train.query_ids == ["q9"] and train.query_texts == ["train only"]
+
+
+def test_shared_layout_with_split_files_and_id_field(tmp_path):
+    folder = tmp_path / "flat"
+    folder.mkdir()
+    (folder / "corpus.jsonl").write_text(_jsonl([{"id": "7", "title": "T", "text": "x"}]))
+    (folder / "queries.jsonl").write_text(_jsonl([{"id": "1", "text": "test q"}]))
+    (folder / "queries_train.jsonl").write_text(_jsonl([{"id": "2", "text": "train q"}]))
+    (folder / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\n1\t7\t1\n")
+    (folder / "qrels_train.tsv").write_text("query-id\tcorpus-id\tscore\n2\t7\t1\n")
+    assert load_beir(folder).queries == {"1": "test q"}
+    assert load_beir(folder, split="train").qrels == {"2": {"7": 1}}
+    with pytest.raises(FileNotFoundError, match="judgements for split 'dev'"):
+        load_beir(folder, split="dev")
+
+
+def test_bad_files_name_the_line(tmp_path):
+    folder = _write_beir(tmp_path / "bad")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1 d1 1\n")
+    with pytest.raises(ValueError, match=r"line 2: expected 'query-id<TAB>corpus-id<TAB>score'"):
+        load_beir(folder)
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq404\td1\t1\n")
+    with pytest.raises(ValueError, match="missing from .*queries.jsonl"):
+        load_beir(folder)
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td404\t1\nq1\td1\t1\n")
+    with pytest.warns(UserWarning, match="1 judgements .* missing from the corpus"):
+        assert load_beir(folder).qrels == {"q1": {"d1": 1}}
+    with pytest.raises(DatasetNotAvailable, match="needs corpus.jsonl"):
+        load_beir(tmp_path / "nothing-here")
+
+
+def test_environment_variable_wins(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
+    _write_beir(tmp_path / "mine" / "scifact")
+    monkeypatch.setenv(datasets.DATA_ENV, str(tmp_path / "mine"))
+    assert find_dataset("scifact") == tmp_path / "mine" / "scifact"
+    assert load_beir("scifact").path == tmp_path / "mine" / "scifact"
+
+
+def test_shared_folder_beside_the_checkout_is_found(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
+    monkeypatch.setattr(datasets, "_SHARED", tmp_path / "shared")
+    _write_beir(tmp_path / "shared" / "scifact", gz=True)
+    assert find_dataset("scifact") == tmp_path / "shared" / "scifact"
+
+
+def test_offline_without_data_says_what_to_do(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
+    with pytest.raises(DatasetNotAvailable) as info:
+        load_beir("scifact")
+    message = str(info.value)
+    assert "RETRIEVAL_DATA" in message and "scifact.zip" in message and "HF_HUB_OFFLINE" in message
+    with pytest.raises(DatasetNotAvailable, match="only SciFact is downloaded automatically"):
+        find_dataset("nfcorpus")
+
+
+def test_failed_download_is_reported_not_raised_raw(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+
+    def no_network(name, dest):
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(datasets, "_download_beir", no_network)
+    with pytest.raises(DatasetNotAvailable, match="the download failed .*Name or service not known"):
+        find_dataset("scifact")
+
+
+def _zip(tmp_path, folder):
+    archive = tmp_path / "scifact.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for path in sorted(folder.rglob("*")):
+            zf.write(path, Path("scifact") / path.relative_to(folder))
+    return archive
+
+
+def test_install_archive_checks_md5_and_unpacks_atomically(tmp_path):
+    archive = _zip(tmp_path, _write_beir(tmp_path / "src"))
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(DatasetNotAvailable, match="incomplete or altered"):
+        install_archive(archive, "scifact", dest, md5="0" * 32)
+    assert list(dest.iterdir()) == []  # nothing half-unpacked is left behind
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    target = install_archive(archive, "scifact", dest, md5=md5)
+    assert target == dest / "scifact"
+    assert sorted(p.name for p in dest.iterdir()) == ["scifact"]
+    assert load_beir(target).qrels == {"q1": {"d1": 1}, "q2": {"d2": 2, "d3": 0}}
+
+
+def test_real_scifact_when_present(monkeypatch):
+    try:
+        folder = find_dataset("scifact", download=False)
+    except DatasetNotAvailable as exc:
+        pytest.skip(str(exc))
+    test, train = load_beir(folder, "test"), load_beir(folder, "train")
+    assert (len(test), len(test.queries), sum(map(len, test.qrels.values()))) == (5183, 300, 339)
+    assert (len(train.queries), sum(map(len, train.qrels.values()))) == (809, 919)
+    assert not set(test.queries) & set(train.queries)

@@ -1,0 +1,129 @@
+"""helpers.metrics against hand-worked examples and against pytrec_eval (trec_eval's own code)."""
+
+import math
+
+import numpy as np
+import pytest
+import pytrec_eval
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.metrics import (
+    mrr_at_k,
+    mrr_per_query,
+    ndcg_at_k,
+    ndcg_per_query,
+    recall_at_k,
+    recall_per_query,
+    run_from_scores,
+    top_k,
+)
+
+# Worked by hand below: q1 has graded judgements and a tie, q2 is perfect, q3 finds nothing.
+QRELS = {"q1": {"a": 2, "b": 1, "c": 0}, "q2": {"x": 1}, "q3": {"y": 1}}
+RUN = {
+    "q1": {"c": 3.0, "b": 2.0, "a": 2.0, "d": 1.0},  # tie a/b: trec_eval puts the larger id, b, first
+    "q2": {"x": 0.5, "w": 0.1},
+    "q3": {"z": 9.0},
+}
+
+
+def test_ties_break_by_descending_doc_id_like_trec_eval():
+    assert top_k(RUN["q1"]) == ["c", "b", "a", "d"]
+    assert top_k(RUN["q1"], k=2) == ["c", "b"]
+
+
+def test_ndcg_hand_worked():
+    # q1 ranking c(0) b(1) a(2) d(0): DCG = 1/log2(3) + 2/log2(4) = 0.6309 + 1.0; ideal = 2/1 + 1/log2(3)
+    q1 = (1 / math.log2(3) + 2 / math.log2(4)) / (2 + 1 / math.log2(3))
+    assert ndcg_per_query(QRELS, RUN, k=10) == pytest.approx({"q1": q1, "q2": 1.0, "q3": 0.0})
+    assert ndcg_at_k(QRELS, RUN, k=10) == pytest.approx((q1 + 1.0) / 3)
+    # Cut at 1: only c (gain 0) is seen in q1.
+    assert ndcg_per_query(QRELS, RUN, k=1)["q1"] == 0.0
+
+
+def test_recall_and_mrr_hand_worked():
+    assert recall_per_query(QRELS, RUN, k=2) == {"q1": 0.5, "q2": 1.0, "q3": 0.0}
+    assert recall_at_k(QRELS, RUN, k=100) == pytest.approx(2 / 3)
+    assert mrr_per_query(QRELS, RUN, k=10) == {"q1": 0.5, "q2": 1.0, "q3": 0.0}
+    assert mrr_at_k(QRELS, RUN, k=1) == pytest.approx(1 / 3)
+
+
+def test_query_missing_from_run_counts_as_zero_and_extra_run_queries_are_ignored():
+    run = {"q2": {"x": 1.0}, "not-judged": {"x": 1.0}}
+    assert ndcg_at_k(QRELS, run) == pytest.approx(1 / 3)
+    assert recall_per_query(QRELS, run) == {"q1": 0.0, "q2": 1.0, "q3": 0.0}
+
+
+def test_negative_judgements_give_no_gain():
+    assert ndcg_at_k({"q": {"a": -1, "b": 1}}, {"q": {"a": 2.0, "b": 1.0}}) == pytest.approx(1 / math.log2(3))
+
+
+def test_bad_input_names_the_fix():
+    with pytest.raises(ValueError, match="positive integer"):
+        ndcg_at_k(QRELS, RUN, k=0)
+    with pytest.raises(ValueError, match="qrels is empty"):
+        recall_at_k({}, RUN)
+    with pytest.raises(TypeError, match=r"run\['q1'\] must be a dict"):
+        mrr_at_k(QRELS, {"q1": ["a", "b"]})
+    with pytest.raises(TypeError, match="qrels must be a dict"):
+        ndcg_at_k([("q1", "a", 1)], RUN)
+
+
+def _pytrec(qrels, run, measures):
+    evaluator = pytrec_eval.RelevanceEvaluator(qrels, measures)
+    return evaluator.evaluate(run)
+
+
+doc_ids = st.sampled_from([f"d{i}" for i in range(12)])
+qrels_strategy = st.dictionaries(
+    st.sampled_from(["q1", "q2", "q3", "q4"]),
+    st.dictionaries(doc_ids, st.integers(min_value=0, max_value=3), min_size=1, max_size=6),
+    min_size=1,
+)
+# Small integer scores make ties common, which is where implementations usually disagree.
+run_strategy = st.dictionaries(
+    st.sampled_from(["q1", "q2", "q3", "q4", "q5"]),
+    st.dictionaries(doc_ids, st.integers(min_value=0, max_value=4).map(float), min_size=1, max_size=12),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(qrels=qrels_strategy, run=run_strategy, k=st.sampled_from([1, 3, 5, 10]))
+def test_ndcg_and_recall_equal_pytrec_eval(qrels, run, k):
+    reference = _pytrec(qrels, run, {f"ndcg_cut.{k}", f"recall.{k}"})
+    ndcg = ndcg_per_query(qrels, run, k=k)
+    recall = recall_per_query(qrels, run, k=k)
+    for query_id in qrels:
+        expected = reference.get(query_id, {f"ndcg_cut_{k}": 0.0, f"recall_{k}": 0.0})
+        assert ndcg[query_id] == pytest.approx(expected[f"ndcg_cut_{k}"], abs=1e-12)
+        assert recall[query_id] == pytest.approx(expected[f"recall_{k}"], abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(qrels=qrels_strategy, run=run_strategy, k=st.sampled_from([1, 3, 10]))
+def test_mrr_equals_pytrec_eval_recip_rank_on_the_cut_run(qrels, run, k):
+    cut = {query_id: {d: scores[d] for d in top_k(scores, k)} for query_id, scores in run.items()}
+    reference = _pytrec(qrels, cut, {"recip_rank"})
+    mrr = mrr_per_query(qrels, run, k=k)
+    for query_id in qrels:
+        assert mrr[query_id] == pytest.approx(reference.get(query_id, {"recip_rank": 0.0})["recip_rank"], abs=1e-12)
+
+
+def test_means_equal_pytrec_eval_on_a_larger_random_run():
+    rng = np.random.default_rng(7)
+    docs = [f"doc{i}" for i in range(300)]
+    qrels = {f"q{i}": {d: int(rng.integers(1, 3)) for d in rng.choice(docs, 3, replace=False)} for i in range(40)}
+    run = run_from_scores(list(qrels), docs, rng.normal(size=(40, 300)), k=150)
+    reference = _pytrec(qrels, run, {"ndcg_cut.10", "recall.100"})
+    assert ndcg_at_k(qrels, run, k=10) == pytest.approx(np.mean([r["ndcg_cut_10"] for r in reference.values()]))
+    assert recall_at_k(qrels, run, k=100) == pytest.approx(np.mean([r["recall_100"] for r in reference.values()]))
+
+
+def test_run_from_scores_keeps_the_best_k_and_drops_missing():
+    scores = np.array([[0.1, 0.9, np.nan, 0.5], [-np.inf, 1.0, 2.0, 3.0]])
+    run = run_from_scores(["q1", "q2"], ["a", "b", "c", "d"], scores, k=3)
+    assert run == {"q1": {"b": 0.9, "d": 0.5, "a": 0.1}, "q2": {"d": 3.0, "c": 2.0, "b": 1.0}}
+    assert run_from_scores(["q1", "q2"], ["a", "b", "c", "d"], scores, k=10)["q1"] == {"b": 0.9, "d": 0.5, "a": 0.1}
+    with pytest.raises(ValueError, match="one row per query"):
+        run_from_scores(["q1"], ["a", "b", "c", "d"], scores)
