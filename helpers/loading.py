@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable
 
@@ -105,12 +107,27 @@ def load_model(
     with _lock:
         if key in _cache:
             return _cache[key]
-        if Path(target).is_dir():
-            model = factory(target, **kwargs)
-        else:
-            model = _load_from_hub(target, factory, kind, hint, kwargs)
+        with _quiet_weight_loading():
+            if Path(target).is_dir():
+                model = factory(target, **kwargs)
+            else:
+                model = _load_from_hub(target, factory, kind, hint, kwargs)
         _cache[key] = model
         return model
+
+
+@contextmanager
+def _quiet_weight_loading() -> Iterator[None]:
+    # transformers draws a "Loading weights" bar with a speed in it: noise in every notebook.
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _load_from_hub(name: str, factory: Callable[..., Any], kind: str, hint: str, kwargs: dict) -> Any:

