@@ -84,7 +84,7 @@ def _sudachi_dictionary(name: str) -> Any:
 def _split_long_text(text: str, limit: int) -> list[str]:
     """Cut ``text`` after sentence ends into pieces of at most ``limit`` characters."""
     if len(text) <= limit:
-        return [text]
+        return [text] if text else []
     pieces, current = [], ""
     for sentence in re.split(r"(?<=[。！？!?\n])", text):
         while len(sentence) > limit:  # one huge "sentence": cut it hard

@@ -414,7 +414,10 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
             For a missing file, or one that is corrupt, truncated or of another version.
         """
         params = read_params(path)
-        _check_bm25_params(params["k1"], params["b"], params["epsilon"])
+        try:
+            _check_bm25_params(params["k1"], params["b"], params["epsilon"])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{path} holds unusable BM25 parameters: {error}") from None
         analyzer = self.analyzer
         if params.get("analyzer") is not None:
             try:
