@@ -1,0 +1,75 @@
+"""A query box that shows a sentence's cosine similarity to each document."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers.plots.dense import similarity_bars
+
+EMPTY_QUERY = "Type a sentence and press Enter to compare it with the documents."
+
+
+def query_similarity(ef: Any, query: str, doc_vectors: np.ndarray) -> np.ndarray:
+    """Cosine similarity of ``query`` to each document vector.
+
+    Parameters
+    ----------
+    ef : embedding function
+        Anything with ``encode_queries(list[str])`` returning unit vectors.
+    query : str
+        The learner's sentence.
+    doc_vectors : ndarray of shape (n_docs, dim)
+        Unit-length document embeddings.
+
+    Returns
+    -------
+    ndarray of shape (n_docs,)
+    """
+    return np.asarray(doc_vectors) @ ef.encode_queries([query])[0]
+
+
+def update(ef: Any, query: str, docs: Sequence[str], doc_vectors: np.ndarray) -> tuple[np.ndarray, Figure] | str:
+    """What the widget shows for ``query``: scores and bar chart, or a hint when it is empty."""
+    if not query.strip():
+        return EMPTY_QUERY
+    scores = query_similarity(ef, query, doc_vectors)
+    return scores, similarity_bars(scores, docs, query)
+
+
+def similarity_widget(ef: Any, docs: Sequence[str], value: str = "Who was Alan Turing?") -> Any:
+    """A Text box (press Enter) above a bar chart of the query's similarity to each document.
+
+    Parameters
+    ----------
+    ef : embedding function
+        E.g. ``DefaultEmbeddingFunction()``.
+    docs : sequence of str
+        The documents to compare against; encoded once here.
+    value : str
+        The query shown first.
+
+    Returns
+    -------
+    ipywidgets.VBox
+    """
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    doc_vectors = np.stack(ef.encode_documents(list(docs)))
+    box = widgets.Text(value=value, description="Query:", continuous_update=False,
+                       layout=widgets.Layout(width="90%"))
+    out = widgets.Output()
+
+    def redraw(_: Any = None) -> None:
+        result = update(ef, box.value, docs, doc_vectors)
+        out.clear_output(wait=True)
+        with out:
+            display(result if isinstance(result, str) else result[1])
+
+    box.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([box, out])
