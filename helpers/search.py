@@ -1,0 +1,451 @@
+"""Search a small corpus with dense embeddings, BM25, two fusions and a reranker, side by side.
+
+:class:`Search` encodes the documents once; :meth:`Search.search` then scores *every*
+document by every method for one query and returns a :class:`SearchResult`: one score
+array and one rank array per method, aligned on the corpus order, plus a table of the top
+documents. The methods, named as in :data:`helpers.plots.style.METHOD_COLORS`:
+
+``dense``
+    cosine of the query and document embeddings (all-MiniLM-L6-v2 by default);
+``bm25``
+    the BM25 score (dot product of the sparse query and document vectors);
+``rrf``
+    reciprocal rank fusion of the dense and BM25 rankings (:func:`helpers.fusion.reciprocal_rank_fusion`);
+``weighted``
+    ``weight * dense + (1 - weight) * bm25`` after min-max scaling (:func:`helpers.fusion.weighted_sum`);
+``rerank``
+    the rerank function's score for the first stage's top ``rerank_depth`` documents
+    (every document by default: the demo corpus is small); ``nan`` for the rest.
+
+Example
+-------
+>>> from helpers.search import Search
+>>> search = Search.from_demo_corpus(show_progress=False)
+>>> result = search.search("Where was Alan Turing born?")
+>>> result.doc_ids[result.top("rerank", 1)[0]]
+'turing-birth'
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from helpers.fusion import ranks, reciprocal_rank_fusion, weighted_sum
+from helpers.model.base import check_texts
+
+__all__ = ["METHODS", "EmptyQueryError", "Search", "SearchResult", "ResultTable"]
+
+METHODS = ("dense", "bm25", "rrf", "weighted", "rerank")
+FIRST_STAGES = ("dense", "bm25", "rrf", "weighted")
+_ENCODE_BATCH = 32  # documents per progress-bar step
+
+
+class EmptyQueryError(ValueError):
+    """The query has no text. The message is meant to be shown to the learner as it is."""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Every document's score and rank by every method, for one query.
+
+    Arrays are aligned on the corpus order: ``scores["bm25"][i]`` is document ``i``'s
+    BM25 score. Rank 1 is the best; a document without a score (``nan``, e.g. not reranked)
+    ranks last.
+
+    Attributes
+    ----------
+    query : str
+        The query as typed.
+    doc_ids, titles, texts : list of str
+        The corpus, in its order.
+    scores : dict of str to ndarray
+        One float64 array per method in :data:`METHODS`.
+    ranks : dict of str to ndarray
+        One int array per method: rank of each document, 1 = best.
+    weight : float
+        The dense weight used by the ``weighted`` fusion (BM25 gets ``1 - weight``).
+    first_stage : str
+        The method whose top ``rerank_depth`` documents were reranked.
+    rerank_depth : int
+        How many documents the reranker scored.
+    notes : tuple of str
+        Things the learner should know about this query (e.g. it was truncated).
+    """
+
+    query: str
+    doc_ids: list[str]
+    titles: list[str]
+    texts: list[str]
+    scores: dict[str, np.ndarray]
+    ranks: dict[str, np.ndarray]
+    weight: float
+    first_stage: str
+    rerank_depth: int
+    notes: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def _check_method(self, method: str) -> None:
+        if method not in self.scores:
+            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(self.scores)}")
+
+    def cap(self, k: int) -> int:
+        """Return ``k`` limited to the corpus size; ``k`` below 1 is an error."""
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise TypeError(f"top_k must be an integer, got {type(k).__name__}")
+        if k < 1:
+            raise ValueError(f"top_k must be at least 1, got {k}")
+        return min(int(k), len(self))
+
+    def order(self, method: str) -> np.ndarray:
+        """Document positions sorted best first by ``method`` (ties keep corpus order)."""
+        self._check_method(method)
+        return np.argsort(self.ranks[method], kind="stable")
+
+    def top(self, method: str, k: int = 10) -> np.ndarray:
+        """Positions of the ``k`` best documents by ``method``; ``k`` is capped at the corpus size."""
+        return self.order(method)[: self.cap(k)]
+
+    def table(self, top_k: int = 10, by: str = "rerank", methods: Sequence[str] = METHODS) -> ResultTable:
+        """The ``top_k`` documents by ``by``, with each method's score and rank.
+
+        Parameters
+        ----------
+        top_k : int
+            Rows; capped at the corpus size.
+        by : str
+            The method that orders the rows.
+        methods : sequence of str
+            The methods to show as columns.
+
+        Returns
+        -------
+        ResultTable
+            Renders as HTML in a notebook and as aligned text in a terminal.
+        """
+        for method in (by, *methods):
+            self._check_method(method)
+        rows = []
+        for position in self.top(by, top_k):
+            row: dict[str, Any] = {"id": self.doc_ids[position], "title": self.titles[position]}
+            for method in methods:
+                row[method] = float(self.scores[method][position])
+                row[f"{method}_rank"] = int(self.ranks[method][position])
+            rows.append(row)
+        return ResultTable(self.query, by, tuple(methods), rows, self.notes)
+
+
+@dataclass(frozen=True)
+class ResultTable:
+    """The rows of :meth:`SearchResult.table`: plain dicts, rendered for notebooks and terminals.
+
+    Each row has ``id``, ``title`` and, per method, its score (``row["bm25"]``) and rank
+    (``row["bm25_rank"]``). Scores print with 3 decimals; a missing score prints as "–".
+    """
+
+    query: str
+    by: str
+    methods: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    notes: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _header(self) -> list[str]:
+        return ["#", "id", "title"] + [f"{m} (rank)" for m in self.methods]
+
+    def _cells(self) -> list[list[str]]:
+        cells = []
+        for i, row in enumerate(self.rows, start=1):
+            line = [str(i), row["id"], row["title"]]
+            for m in self.methods:
+                score = row[m]
+                line.append("–" if np.isnan(score) else f"{score:.3f} ({row[f'{m}_rank']})")
+            cells.append(line)
+        return cells
+
+    def __str__(self) -> str:
+        header, cells = self._header(), self._cells()
+        widths = [max(len(r[c]) for r in [header, *cells]) for c in range(len(header))]
+        lines = [f"Query: {self.query!r}, ordered by {self.by}"]
+        lines += [f"Note: {n}" for n in self.notes]
+        for r in [header, *cells]:
+            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._cells()
+        )
+        notes = "".join(f"<p><b>Note:</b> {html.escape(n)}</p>" for n in self.notes)
+        caption = f"Query: {html.escape(repr(self.query))}, ordered by {html.escape(self.by)}"
+        return f"{notes}<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Search:
+    """An in-memory search over a small corpus with every method at once.
+
+    The documents are encoded once, here: dense vectors, BM25 vectors (the BM25 function is
+    fitted on this corpus when it is not fitted yet), and, for rerankers that cache document
+    encodings such as :class:`~helpers.model.reranker.MaxSimRerankFunction` (they have a
+    ``cache_info`` method), a warm-up pass so the first query is as fast as the next.
+
+    Parameters
+    ----------
+    documents : list of str
+        The texts to search. Empty documents are an error; duplicate texts are kept (they
+        tie) with a warning.
+    ids : list of str, optional
+        One unique id per document; default ``"0"``, ``"1"``, ...
+    titles : list of str, optional
+        Display labels; default the first words of each document.
+    dense_ef : embedding function, optional
+        Has ``encode_documents`` and ``encode_queries`` returning unit-length vectors;
+        default :class:`~helpers.model.dense.DefaultEmbeddingFunction`.
+    bm25_ef : BM25 function, optional
+        Default ``BM25EmbeddingFunction(build_default_analyzer("en"))``, fitted on ``documents``.
+    rerank_fn : rerank function, optional
+        ``rerank_fn(query, documents, top_k)`` returning RerankResults; default
+        :class:`~helpers.model.reranker.MaxSimRerankFunction`.
+    rerank_depth : int, optional
+        Rerank only the first stage's top ``rerank_depth`` documents, as a production
+        pipeline does; ``None`` (default) reranks every document.
+    rrf_k : int
+        Damping constant of reciprocal rank fusion (60, as in Milvus's RRFRanker).
+    show_progress : bool
+        Show a progress bar while encoding the documents.
+
+    Examples
+    --------
+    >>> search = Search(["Turing was born in London.", "ENIAC filled a room."], show_progress=False)
+    >>> search.search("Where was Turing born?").table(top_k=5).rows[0]["id"]
+    '0'
+    """
+
+    def __init__(
+        self,
+        documents: Sequence[str],
+        ids: Sequence[str] | None = None,
+        titles: Sequence[str] | None = None,
+        dense_ef: Any = None,
+        bm25_ef: Any = None,
+        rerank_fn: Any = None,
+        rerank_depth: int | None = None,
+        rrf_k: int = 60,
+        show_progress: bool = True,
+    ):
+        self.texts = _check_corpus(documents)
+        self.doc_ids = _check_ids(ids, len(self.texts))
+        self.titles = _check_titles(titles, self.texts)
+        if rerank_depth is not None and (isinstance(rerank_depth, bool) or not isinstance(rerank_depth, int) or rerank_depth < 1):
+            raise ValueError(f"rerank_depth must be a positive integer or None (rerank everything), got {rerank_depth!r}")
+        self.rerank_depth = rerank_depth
+        self.rrf_k = rrf_k
+        self.dense_ef, self.bm25_ef, self.rerank_fn = _default_functions(dense_ef, bm25_ef, rerank_fn)
+        self._encode(show_progress)
+
+    @classmethod
+    def from_demo_corpus(cls, corpus: Any = None, **kwargs: Any) -> Search:
+        """Search the tutorial's demo corpus (:func:`helpers.demo_data.load_demo_corpus`).
+
+        Parameters
+        ----------
+        corpus : DemoCorpus, optional
+            A loaded corpus; default the project's own.
+        **kwargs
+            Passed to :class:`Search`.
+        """
+        from helpers.demo_data import load_demo_corpus
+
+        corpus = corpus if corpus is not None else load_demo_corpus()
+        return cls(corpus.texts, ids=corpus.doc_ids, titles=corpus.titles, **kwargs)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __repr__(self) -> str:
+        return (
+            f"Search({len(self)} documents, dense={type(self.dense_ef).__name__}, "
+            f"bm25={type(self.bm25_ef).__name__}, rerank={type(self.rerank_fn).__name__})"
+        )
+
+    def _encode(self, show_progress: bool) -> None:
+        from tqdm.auto import tqdm
+
+        if not _is_fitted(self.bm25_ef):
+            self.bm25_ef.fit(self.texts)
+        self._bm25_docs = self.bm25_ef.encode_documents(self.texts).tocsr()
+        batches = [self.texts[i : i + _ENCODE_BATCH] for i in range(0, len(self.texts), _ENCODE_BATCH)]
+        # Rerankers with a document cache (MaxSim's token embeddings; they expose cache_info())
+        # get a warm-up pass whose answer is discarded, so the first real query pays only for
+        # itself. Others (a paid API) are never called before a real query.
+        warm_up = hasattr(self.rerank_fn, "cache_info")
+        dense = []
+        total = len(self.texts) * (2 if warm_up else 1)
+        with tqdm(total=total, desc="Encoding documents", unit="doc", disable=not show_progress) as bar:
+            for batch in batches:
+                dense.extend(self.dense_ef.encode_documents(batch))
+                bar.update(len(batch))
+            for batch in batches if warm_up else []:
+                self.rerank_fn("warm-up", batch, top_k=1)
+                bar.update(len(batch))
+        self._dense_docs = np.vstack(dense).astype(np.float32)
+
+    def search(self, query: str, weight: float = 0.5, first_stage: str = "rrf") -> SearchResult:
+        """Score every document for ``query`` by every method.
+
+        Parameters
+        ----------
+        query : str
+            What the learner typed.
+        weight : float
+            Dense weight of the ``weighted`` fusion, from 0 (BM25 only) to 1 (dense only).
+        first_stage : str
+            Which ranking feeds the reranker: ``"dense"``, ``"bm25"``, ``"rrf"`` or ``"weighted"``.
+
+        Returns
+        -------
+        SearchResult
+
+        Raises
+        ------
+        EmptyQueryError
+            If the query is empty or only whitespace (a ValueError whose message can be shown as is).
+        TypeError
+            If the query is not a string.
+        ValueError
+            If ``weight`` is outside [0, 1] or ``first_stage`` is unknown.
+        """
+        if not isinstance(query, str):
+            raise TypeError(f"query must be a string, got {type(query).__name__}; search one query at a time")
+        if not query.strip():
+            raise EmptyQueryError("Type a query to search, e.g. 'Where was Alan Turing born?'")
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
+            raise ValueError(f"weight must be a number from 0 (BM25 only) to 1 (dense only), got {weight!r}")
+        if first_stage not in FIRST_STAGES:
+            raise ValueError(f"first_stage must be one of {', '.join(FIRST_STAGES)}, got {first_stage!r}")
+
+        scores = {
+            "dense": self._dense_docs @ self.dense_ef.encode_queries([query])[0],
+            "bm25": (self._bm25_docs @ self.bm25_ef.encode_queries([query]).T).toarray().ravel(),
+        }
+        scores = {m: s.astype(np.float64) for m, s in scores.items()}
+        scores["rrf"] = reciprocal_rank_fusion([scores["dense"], scores["bm25"]], k=self.rrf_k)
+        scores["weighted"] = weighted_sum([scores["dense"], scores["bm25"]], [weight, 1 - weight])
+        depth = len(self) if self.rerank_depth is None else min(self.rerank_depth, len(self))
+        scores["rerank"] = self._rerank(query, scores[first_stage], depth)
+        return SearchResult(
+            query=query,
+            doc_ids=self.doc_ids,
+            titles=self.titles,
+            texts=self.texts,
+            scores=scores,
+            ranks={m: ranks(s) for m, s in scores.items()},
+            weight=float(weight),
+            first_stage=first_stage,
+            rerank_depth=depth,
+            notes=self._notes(query),
+        )
+
+    def _rerank(self, query: str, first_stage: np.ndarray, depth: int) -> np.ndarray:
+        candidates = np.argsort(ranks(first_stage), kind="stable")[:depth]
+        results = self.rerank_fn(query, [self.texts[i] for i in candidates], top_k=depth)
+        reranked = np.full(len(self), np.nan)
+        reranked[candidates[[r.index for r in results]]] = [r.score for r in results]
+        return reranked
+
+    def _notes(self, query: str) -> tuple[str, ...]:
+        """Warn when the models read only the beginning of a long query."""
+        model = getattr(self.dense_ef, "model", None)
+        tokenizer, limit = getattr(model, "tokenizer", None), getattr(model, "max_seq_length", None)
+        if tokenizer is None or limit is None:
+            return ()
+        pieces = len(tokenizer(query, add_special_tokens=True, truncation=False)["input_ids"])
+        if pieces <= limit:
+            return ()
+        return (
+            f"the query is {pieces} word pieces long; the dense model and the reranker read only the "
+            f"first {limit}, BM25 reads it all. Shorten it to a question or a few keywords.",
+        )
+
+
+def _check_corpus(documents: Sequence[str]) -> list[str]:
+    texts = check_texts(documents, "documents")
+    if not texts:
+        raise ValueError("the corpus is empty; pass a list with at least one document")
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
+    if empty:
+        raise ValueError(
+            f"documents {empty[:10]} are empty or only whitespace; drop them before searching, "
+            "e.g. [d for d in documents if d.strip()]"
+        )
+    first_seen: dict[str, int] = {}
+    duplicates = []
+    for i, t in enumerate(texts):
+        key = " ".join(t.split())
+        if key in first_seen:
+            duplicates.append((first_seen[key], i))
+        else:
+            first_seen[key] = i
+    if duplicates:
+        warnings.warn(
+            f"{len(duplicates)} documents repeat an earlier one (pairs {duplicates[:5]}); copies get "
+            "equal scores and crowd the top results. Deduplicate with list(dict.fromkeys(documents)).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return texts
+
+
+def _check_ids(ids: Sequence[str] | None, n: int) -> list[str]:
+    if ids is None:
+        return [str(i) for i in range(n)]
+    ids = [str(i) for i in ids]
+    if len(ids) != n:
+        raise ValueError(f"got {len(ids)} ids for {n} documents; pass one id per document")
+    if len(set(ids)) != n:
+        seen: set[str] = set()
+        repeated = sorted({i for i in ids if i in seen or seen.add(i)})
+        raise ValueError(f"ids must be unique; repeated: {repeated[:10]}")
+    return ids
+
+
+def _check_titles(titles: Sequence[str] | None, texts: list[str]) -> list[str]:
+    if titles is None:
+        return [" ".join(t.split()[:6]) for t in texts]
+    titles = check_texts(titles, "titles")
+    if len(titles) != len(texts):
+        raise ValueError(f"got {len(titles)} titles for {len(texts)} documents; pass one title per document")
+    return titles
+
+
+def _is_fitted(bm25_ef: Any) -> bool:
+    return getattr(bm25_ef, "dim", 0) > 0
+
+
+def _default_functions(dense_ef: Any, bm25_ef: Any, rerank_fn: Any) -> tuple[Any, Any, Any]:
+    """Build the defaults lazily: importing this module must not load torch or a model."""
+    if dense_ef is None:
+        from helpers.model.dense import DefaultEmbeddingFunction
+
+        dense_ef = DefaultEmbeddingFunction()
+    if bm25_ef is None:
+        from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
+
+        bm25_ef = BM25EmbeddingFunction(build_default_analyzer("en"))
+    if rerank_fn is None:
+        from helpers.model.reranker import MaxSimRerankFunction
+
+        rerank_fn = MaxSimRerankFunction()
+    return dense_ef, bm25_ef, rerank_fn

@@ -1,0 +1,169 @@
+"""helpers.search: every method's scores against plain references, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers.fusion import min_max
+from helpers.search import EmptyQueryError, Search
+
+DOCS = [
+    "Alan Turing was born in Maida Vale, London, in 1912.",
+    "Turing died at his home in Wilmslow, Cheshire, in 1954.",
+    "RFC 791 specifies the Internet Protocol, version 4.",
+    "RFC 793 specifies the Transmission Control Protocol.",
+    "A moth trapped in a relay of the Mark II was taped into the logbook.",
+    "ENIAC used about 17,500 vacuum tubes to compute artillery tables.",
+    "BASIC was created at Dartmouth College in 1964 for students.",
+    "The Dartmouth workshop of 1956 founded artificial intelligence as a field.",
+]
+IDS = ["birth", "death", "rfc791", "rfc793", "moth", "eniac", "basic", "workshop"]
+
+
+@pytest.fixture(scope="module")
+def search():
+    return Search(DOCS, ids=IDS, show_progress=False)
+
+
+@pytest.fixture(scope="module")
+def result(search):
+    return search.search("Where was Alan Turing born?", weight=0.3)
+
+
+def test_dense_scores_equal_plain_sentence_transformers(search, result):
+    from sentence_transformers import SentenceTransformer
+
+    from helpers.loading import resolve_model
+
+    model = SentenceTransformer(resolve_model("all-MiniLM-L6-v2"), device="cpu")
+    docs = model.encode(DOCS, normalize_embeddings=True)
+    query = model.encode(["Where was Alan Turing born?"], normalize_embeddings=True)[0]
+    np.testing.assert_allclose(result.scores["dense"], docs @ query, atol=1e-5)
+
+
+def test_bm25_scores_equal_rank_bm25_on_the_same_tokens(search, result):
+    from rank_bm25 import BM25Okapi
+
+    analyzer = search.bm25_ef.analyzer
+    reference = BM25Okapi([analyzer(d) for d in DOCS], k1=1.5, b=0.75, epsilon=0.25)
+    expected = reference.get_scores(analyzer("Where was Alan Turing born?"))
+    np.testing.assert_allclose(result.scores["bm25"], expected, rtol=1e-5)
+
+
+def test_fusions_follow_their_definitions(result):
+    dense, bm25 = result.scores["dense"], result.scores["bm25"]
+    rank_of = lambda s: np.argsort(np.argsort(-s, kind="stable"), kind="stable") + 1  # noqa: E731
+    np.testing.assert_allclose(result.scores["rrf"], 1 / (60 + rank_of(dense)) + 1 / (60 + rank_of(bm25)))
+    np.testing.assert_allclose(result.scores["weighted"], 0.3 * min_max(dense) + 0.7 * min_max(bm25))
+
+
+def test_rerank_scores_equal_calling_the_reranker(search, result):
+    direct = search.rerank_fn("Where was Alan Turing born?", DOCS, top_k=len(DOCS))
+    expected = np.empty(len(DOCS))
+    expected[[r.index for r in direct]] = [r.score for r in direct]
+    np.testing.assert_allclose(result.scores["rerank"], expected, rtol=1e-6)
+
+
+def test_ranks_agree_with_scores(result):
+    for method, scores in result.scores.items():
+        order = result.order(method)
+        assert (np.diff(scores[order]) <= 0).all(), method
+        assert sorted(result.ranks[method]) == list(range(1, len(DOCS) + 1))
+
+
+def test_the_birthplace_document_wins(result):
+    assert result.doc_ids[result.top("rerank", 1)[0]] == "birth"
+
+
+def test_keyword_query_favours_bm25_exact_number(search):
+    result = search.search("RFC 791")
+    assert result.doc_ids[result.top("bm25", 1)[0]] == "rfc791"
+    assert result.scores["bm25"][IDS.index("rfc793")] < result.scores["bm25"][IDS.index("rfc791")]
+
+
+def test_rerank_depth_reranks_only_the_first_stage_top(search):
+    shallow = Search(DOCS, ids=IDS, dense_ef=search.dense_ef, bm25_ef=search.bm25_ef,
+                     rerank_fn=search.rerank_fn, rerank_depth=3, show_progress=False)
+    result = shallow.search("Where was Alan Turing born?", first_stage="bm25")
+    reranked = ~np.isnan(result.scores["rerank"])
+    assert reranked.sum() == 3 and result.rerank_depth == 3
+    np.testing.assert_array_equal(np.flatnonzero(reranked), np.sort(result.top("bm25", 3)))
+    assert set(result.ranks["rerank"][~reranked]) == {4, 5, 6, 7, 8}  # unreranked rank last
+
+
+def test_table_rows_and_top_k_capped_at_corpus_size(result):
+    table = result.table(top_k=100, by="bm25")
+    assert len(table) == len(DOCS)
+    assert [row["id"] for row in table.rows] == [IDS[i] for i in result.order("bm25")]
+    assert table.rows[0]["bm25_rank"] == 1
+    assert len(result.top("dense", 10_000)) == len(DOCS)
+    text, markup = str(table), table._repr_html_()
+    assert "birth" in text and "<table>" in markup and "Where was Alan Turing born?" in markup
+
+
+def test_top_k_below_one_and_unknown_method_are_errors(result):
+    with pytest.raises(ValueError, match="at least 1"):
+        result.table(top_k=0)
+    with pytest.raises(ValueError, match="unknown method 'tfidf'"):
+        result.top("tfidf")
+
+
+@pytest.mark.parametrize("query", ["", "   \n\t"])
+def test_empty_query_gets_a_friendly_message(search, query):
+    with pytest.raises(EmptyQueryError, match="Type a query"):
+        search.search(query)
+
+
+def test_non_string_query_and_bad_settings(search):
+    with pytest.raises(TypeError, match="one query at a time"):
+        search.search(["two", "queries"])
+    with pytest.raises(ValueError, match="from 0 .BM25 only. to 1"):
+        search.search("Turing", weight=1.5)
+    with pytest.raises(ValueError, match="first_stage must be one of"):
+        search.search("Turing", first_stage="rerank")
+
+
+def test_query_longer_than_the_model_is_searched_with_a_note(search):
+    long_query = "Where was Alan Turing born? " + "computer " * 400 + "Dartmouth"
+    result = search.search(long_query)
+    assert len(result.notes) == 1 and "read only the first 256" in result.notes[0]
+    # BM25 reads the whole query: the last word still counts.
+    assert result.scores["bm25"][IDS.index("basic")] > 0
+    assert "Note:" in str(result.table(3))
+    assert search.search("Where was Alan Turing born?").notes == ()
+
+
+def test_empty_documents_are_rejected_with_the_fix(search):
+    with pytest.raises(ValueError, match=r"documents \[1\] are empty.*drop them"):
+        Search(["fine", "  "], dense_ef=search.dense_ef, rerank_fn=search.rerank_fn, show_progress=False)
+    with pytest.raises(ValueError, match="corpus is empty"):
+        Search([], show_progress=False)
+    with pytest.raises(TypeError, match="item 1 is int"):
+        Search(["fine", 3], show_progress=False)
+
+
+def test_duplicate_documents_are_kept_with_a_warning_and_tie(search):
+    docs = DOCS[:3] + [DOCS[0]]
+    with pytest.warns(UserWarning, match=r"repeat an earlier one \(pairs \[\(0, 3\)\]\).*dict.fromkeys"):
+        dup = Search(docs, dense_ef=search.dense_ef, rerank_fn=search.rerank_fn, show_progress=False)
+    result = dup.search("Where was Alan Turing born?")
+    for method in ("dense", "bm25", "rerank"):
+        assert result.scores[method][0] == pytest.approx(result.scores[method][3], abs=1e-6)
+    assert result.order("dense")[:2].tolist() == [0, 3]  # the tie keeps corpus order
+
+
+def test_ids_must_be_unique_and_one_per_document(search):
+    with pytest.raises(ValueError, match=r"repeated: \['a'\]"):
+        Search(DOCS[:2], ids=["a", "a"], show_progress=False)
+    with pytest.raises(ValueError, match="got 1 ids for 2 documents"):
+        Search(DOCS[:2], ids=["a"], show_progress=False)
+
+
+def test_demo_corpus_search_answers_showcase_queries():
+    search = Search.from_demo_corpus(show_progress=False)
+    assert len(search) == 267
+    cases = {"RFC 791": ("bm25", "rfc-791"), "Where did Alan Turing die?": ("rerank", "turing-death")}
+    for query, (method, expected) in cases.items():
+        result = search.search(query)
+        assert result.doc_ids[result.top(method, 1)[0]] == expected
