@@ -57,6 +57,8 @@ __all__ = [
     "align_scores",
     "normalize_scores",
     "weighted_ranker",
+    "RankingComparison",
+    "compare_rankings",
     "format_hits",
 ]
 
@@ -92,6 +94,9 @@ def _pymilvus() -> Any:
 # between clients but never stops it. Count our clients per file so the last close stops it.
 _lite_clients: Counter[str] = Counter()
 _lite_lock = threading.Lock()
+
+
+_LITE_GRPC_OPTIONS = {"grpc.keepalive_permit_without_calls": 0, "grpc.keepalive_time_ms": 300_000}
 
 
 def _redact(uri: str) -> str:
@@ -233,8 +238,12 @@ def connect(
         )
     pymilvus = _pymilvus()
     shown = _redact(uri)
+    # pymilvus pings every 10 s even when idle; Milvus Lite's in-process gRPC server allows one
+    # idle ping per 5 minutes and answers more with GOAWAY "too_many_pings", which gRPC prints
+    # to stderr (into notebook outputs). A loopback channel needs no keepalive while idle.
+    options = {"grpc_options": _LITE_GRPC_OPTIONS} if lite_file is not None else {}
     try:
-        client = pymilvus.MilvusClient(uri=uri, token=token, timeout=timeout)
+        client = pymilvus.MilvusClient(uri=uri, token=token, timeout=timeout, **options)
     except pymilvus.MilvusException as exc:
         detail = _scrub(str(exc), [token, uri])
         where = "the Milvus Lite file" if lite_file else "the Milvus server"
@@ -559,6 +568,11 @@ def insert_documents(
 # --------------------------------------------------------------------------------------
 
 
+# Metrics whose ``distance`` is already a similarity (higher is better); RRF and WEIGHTED
+# stand for the fused scores that ``hybrid_search`` returns.
+_AS_REPORTED = {"COSINE", "IP", "RRF", "WEIGHTED"}
+
+
 def hit_ids(hits: Sequence[Mapping[str, Any]]) -> list:
     """The ids of one query's hits, best first."""
     return [hit["id"] for hit in hits]
@@ -567,7 +581,8 @@ def hit_ids(hits: Sequence[Mapping[str, Any]]) -> list:
 def hit_scores(hits: Sequence[Mapping[str, Any]], metric: str) -> np.ndarray:
     """The similarity scores of one query's hits (higher is better), as float64.
 
-    For COSINE and IP, Milvus's ``distance`` is the similarity itself. For BM25, Milvus
+    ``metric`` is the search's metric, or ``"RRF"`` / ``"WEIGHTED"`` for ``hybrid_search``
+    results. For COSINE and IP, Milvus's ``distance`` is the similarity itself. For BM25, Milvus
     Lite reports the negated score (smaller distance is better) while Milvus servers
     report the score; BM25 scores are never negative, so the absolute value is right for both.
     """
@@ -575,9 +590,11 @@ def hit_scores(hits: Sequence[Mapping[str, Any]], metric: str) -> np.ndarray:
     distances = np.array([hit["distance"] for hit in hits], dtype=np.float64)
     if metric == "BM25":
         return np.abs(distances)
-    if metric in {"COSINE", "IP"}:
+    if metric in _AS_REPORTED:
         return distances
-    raise ValueError(f"hit_scores knows COSINE, IP and BM25; got {metric!r} (for L2 smaller is better)")
+    raise ValueError(
+        f"hit_scores knows {', '.join(sorted(_AS_REPORTED | {'BM25'}))}; got {metric!r} (for L2 smaller is better)"
+    )
 
 
 def align_scores(hits: Sequence[Mapping[str, Any]], ids: Sequence, metric: str) -> np.ndarray:
@@ -654,6 +671,116 @@ def weighted_ranker(
     return np.where(np.isnan(stacked).all(axis=0), np.nan, fused)
 
 
+@dataclass(frozen=True)
+class RankingComparison:
+    """How Milvus's top-k lists compare with top-k lists from in-memory scores.
+
+    Attributes
+    ----------
+    queries : int
+        Queries compared.
+    same_ranking : int
+        Queries whose top-k lists are the same ranking: the same documents in the same order,
+        except that documents with tied scores may come in either order (and a tie at rank k
+        may be broken either way).
+    same_top1 : int
+        Queries whose best document is the same, or tied with it.
+    mean_overlap : float
+        Mean share of Milvus's top-k that is also in the in-memory top-k.
+    max_score_diff : float
+        Largest difference between Milvus's score of a hit and the in-memory score of
+        the same document.
+    """
+
+    queries: int
+    same_ranking: int
+    same_top1: int
+    mean_overlap: float
+    max_score_diff: float
+
+    def __str__(self) -> str:
+        return (
+            f"same top-k ranking for {self.same_ranking}/{self.queries} queries, same top-1 for "
+            f"{self.same_top1}/{self.queries}, mean overlap {self.mean_overlap:.2f}"
+        )
+
+
+def _same_ranking(got: list[int], column: np.ndarray, expected: list[int], tol: float) -> bool:
+    """Is ``got`` (row numbers) a best-first top-k of ``column``, allowing ties to swap?"""
+    if len(got) != len(expected) or len(set(got)) != len(got):
+        return False
+    if not got:
+        return True
+    values = column[got]
+    if not np.isfinite(values).all():  # Milvus returned a document the in-memory side left out
+        return False
+    kth = column[expected[-1]]
+    in_order = bool(np.all(np.diff(values) <= tol))
+    nothing_better_missing = set(np.flatnonzero(column > kth + tol)) <= set(got)
+    return in_order and nothing_better_missing and bool(values.min() >= kth - tol)
+
+
+def compare_rankings(
+    results: Sequence[Sequence[Mapping[str, Any]]],
+    scores: Any,
+    doc_ids: Sequence,
+    metric: str,
+    k: int = 10,
+    positive_only: bool | None = None,
+    tol: float = 1e-5,
+) -> RankingComparison:
+    """Compare Milvus's hits for each query with the top-k of in-memory scores.
+
+    Parameters
+    ----------
+    results : list of hit lists
+        What ``client.search`` returned, one hit list per query (``limit=k``).
+    scores : array, shape (n_documents, n_queries)
+        In-memory scores of every document for every query, e.g. ``doc_dense @ queries.T``.
+    doc_ids : sequence
+        The id of each row of ``scores``.
+    metric : str
+        The metric of the search (see :func:`hit_scores`).
+    k : int
+        Length of the lists compared.
+    positive_only : bool, optional
+        Leave documents whose in-memory score is 0 or less out of the in-memory list, as a
+        sparse search returns only documents that share a term with the query. Default:
+        True for IP and BM25, False for COSINE.
+    tol : float
+        In-memory scores closer than this count as tied (Milvus computes in float32).
+
+    Returns
+    -------
+    RankingComparison
+    """
+    scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores, dtype=np.float64)
+    doc_ids = list(doc_ids)
+    if scores.shape != (len(doc_ids), len(results)):
+        raise ValueError(
+            f"scores must have one row per document and one column per query: expected "
+            f"{(len(doc_ids), len(results))}, got {scores.shape}"
+        )
+    if positive_only is None:
+        positive_only = metric.upper() in {"IP", "BM25"}
+    row = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    same = top1 = 0
+    overlaps, diffs = [], [0.0]
+    for column, hits in zip(scores.T, results):
+        if positive_only:
+            column = np.where(column > 0, column, -np.inf)
+        expected = [int(i) for i in np.argsort(-column, kind="stable")[:k] if np.isfinite(column[i])]
+        unknown = [hit["id"] for hit in hits if hit["id"] not in row]
+        if unknown:
+            raise ValueError(f"hits contain ids that are not in doc_ids: {unknown[:5]}")
+        got = [row[doc_id] for doc_id in hit_ids(hits)[:k]]
+        same += _same_ranking(got, column, expected, tol)
+        top1 += bool(got and expected) and column[got[0]] >= column[expected[0]] - tol
+        overlaps.append(len(set(got) & set(expected)) / max(len(got), 1))
+        diffs.extend(np.abs(hit_scores(hits, metric)[: len(got)] - column[got]).tolist())
+    return RankingComparison(len(results), same, top1, float(np.mean(overlaps)), float(max(diffs)))
+
+
 def format_hits(hits: Sequence[Mapping[str, Any]], metric: str, *, digits: int = 4, width: int = 60) -> str:
     """A small text table of one query's hits: rank, score, id and text.
 
@@ -662,8 +789,9 @@ def format_hits(hits: Sequence[Mapping[str, Any]], metric: str, *, digits: int =
     from helpers.plots.style import shorten
 
     scores = hit_scores(hits, metric)
+    id_width = max([len(str(hit["id"])) for hit in hits] + [2])
     lines = []
     for rank, (hit, score) in enumerate(zip(hits, scores), start=1):
         text = (hit.get("entity") or {}).get(TEXT_FIELD, "")
-        lines.append(f"{rank:>2}  {score:>{digits + 4}.{digits}f}  {str(hit['id']):<10}  {shorten(text, width)}")
+        lines.append(f"{rank:>2}  {score:>{digits + 4}.{digits}f}  {str(hit['id']):<{id_width}}  {shorten(text, width)}")
     return "\n".join(lines)

@@ -340,3 +340,73 @@ def test_hit_scores_reads_bm25_distance_of_either_sign():
         hm.hit_scores(hits, "L2")
     text = hm.format_hits([{"id": "a", "distance": 0.123456, "entity": {"text": "hello"}}], "COSINE")
     assert text.split() == ["1", "0.1235", "a", "hello"]
+    long_ids = hm.format_hits(_hits(["turing-princeton", "ace"], [0.5, 0.25]), "RRF").splitlines()
+    assert long_ids[0].index("turing-princeton") == long_ids[1].index("ace")  # ids in one column
+
+
+# --- comparing Milvus's rankings with in-memory scores ---------------------------------
+
+
+def _hits(ids, scores):
+    return [{"id": i, "distance": s} for i, s in zip(ids, scores)]
+
+
+def test_compare_rankings_allows_tied_documents_to_swap_but_nothing_else():
+    doc_ids = ["a", "b", "c", "d", "e"]
+    scores = np.array([[3.0], [2.0], [2.0], [1.0], [0.0]])  # b and c tie
+    ok = [_hits(["a", "c", "b"], [3.0, 2.0, 2.0])]
+    swapped = [_hits(["b", "a", "c"], [2.0, 3.0, 2.0])]
+    missing_best = [_hits(["b", "c", "d"], [2.0, 2.0, 1.0])]
+    assert hm.compare_rankings(ok, scores, doc_ids, "IP", k=3).same_ranking == 1
+    assert hm.compare_rankings(swapped, scores, doc_ids, "IP", k=3).same_ranking == 0
+    result = hm.compare_rankings(missing_best, scores, doc_ids, "IP", k=3)
+    assert (result.same_ranking, result.same_top1) == (0, 0)
+    assert result.mean_overlap == pytest.approx(2 / 3)
+    # A tie at the cut-off may be broken either way: top-2 is a then b or c.
+    assert hm.compare_rankings([_hits(["a", "c"], [3.0, 2.0])], scores, doc_ids, "IP", k=2).same_ranking == 1
+    # Sparse search returns only documents with a positive score; "e" would be a wrong hit.
+    short = hm.compare_rankings([_hits(["a", "b", "c", "d"], [3, 2, 2, 1])], scores, doc_ids, "IP", k=5)
+    assert short.same_ranking == 1 and short.max_score_diff == 0.0
+    extra = hm.compare_rankings([_hits(["a", "b", "c", "d", "e"], [3, 2, 2, 1, 0])], scores, doc_ids, "IP", k=5)
+    assert extra.same_ranking == 0
+
+
+def test_compare_rankings_reports_score_differences_and_checks_shapes():
+    doc_ids = ["a", "b"]
+    result = hm.compare_rankings([_hits(["a", "b"], [0.9, 0.5])], np.array([[0.9], [0.4]]), doc_ids, "COSINE", k=2)
+    assert result.same_ranking == 1 and result.max_score_diff == pytest.approx(0.1)
+    assert "1/1" in str(result)
+    with pytest.raises(ValueError, match="one row per document"):
+        hm.compare_rankings([[]], np.zeros((3, 1)), doc_ids, "IP")
+    with pytest.raises(ValueError, match="not in doc_ids"):
+        hm.compare_rankings([_hits(["z"], [1.0])], np.ones((2, 1)), doc_ids, "IP")
+
+
+# --- plots ------------------------------------------------------------------------------
+
+
+def test_plot_weighted_normalization_draws_milvus_curves_and_the_hits():
+    from helpers.plots.milvus import plot_weighted_normalization
+
+    fig = plot_weighted_normalization({"COSINE": np.array([0.2, 0.7]), "IP": np.array([3.0, 25.0, np.nan])})
+    ax_cos, ax_arc = fig.axes
+    x, y = ax_cos.lines[0].get_data()
+    np.testing.assert_allclose(y, (1 + x) / 2)
+    x, y = ax_arc.lines[0].get_data()
+    np.testing.assert_allclose(y, 0.5 + np.arctan(x) / np.pi)
+    assert x.max() >= 25.0  # the axis reaches the largest sparse score
+    np.testing.assert_allclose(ax_arc.collections[0].get_offsets()[:, 1], 0.5 + np.arctan([3.0, 25.0]) / np.pi)
+    with pytest.raises(ValueError, match="COSINE, IP and BM25"):
+        plot_weighted_normalization({"L2": np.ones(2)})
+
+
+def test_plot_idf_formulas_draws_okapi_and_milvus_idf():
+    from helpers.plots.milvus import plot_idf_formulas
+
+    fig = plot_idf_formulas(100, df=np.array([1, 80]), ours=np.array([3.9, 0.5]))
+    okapi, milvus = fig.axes[0].lines[:2]
+    df, idf = milvus.get_data()
+    np.testing.assert_allclose(idf, np.log(1 + (100 - df + 0.5) / (df + 0.5)))
+    assert (okapi.get_data()[1][df > 50] < 0).all() and (idf > 0).all()
+    with pytest.raises(ValueError, match="n_docs"):
+        plot_idf_formulas(0)
