@@ -36,12 +36,12 @@ class RegexTokenizer:
     Parameters
     ----------
     pattern : str
-        What a word is. The default, runs of two or more letters or digits, is the
-        token pattern of scikit-learn and bm25s; single characters are rarely worth
-        an index entry.
+        What a word is. The default is any run of letters, digits or underscores
+        (Unicode-aware), so single letters count: "vitamin D", "T cells". On SciFact it
+        scores a little higher than bm25s's two-or-more-characters pattern.
     """
 
-    def __init__(self, pattern: str = r"(?u)\b\w\w+\b"):
+    def __init__(self, pattern: str = r"\w+"):
         self.pattern = pattern
         self._findall = re.compile(pattern).findall
 
@@ -350,7 +350,7 @@ def build_default_analyzer(language: str = "en") -> Analyzer:
     Parameters
     ----------
     language : {"en", "ja"}
-        ``en``: words of two or more letters or digits, lowercased, Lucene's English
+        ``en``: runs of letters or digits, lowercased, Lucene's English
         stopwords dropped, Snowball (Porter 2) stemmed. ``ja``: Sudachi words (split
         mode C, normalized form) without particles, auxiliary verbs and symbols,
         lowercased, Japanese stopwords dropped. ``english``, ``jp`` (pymilvus's name)

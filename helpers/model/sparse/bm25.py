@@ -24,10 +24,10 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_array, vstack
+from scipy.sparse import csr_array
 
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.sparse.analyzers import Analyzer, build_default_analyzer
@@ -37,7 +37,7 @@ __all__ = ["BM25EmbeddingFunction", "NotFittedError", "TermContributions", "Anal
 
 # Texts are analysed in blocks: big enough for numpy to pay off, small enough that the
 # Python strings of one block's words stay a few MB.
-_BLOCK = 2048
+_BLOCK = 1024
 _DROPPED = -1  # the analyzer removed the word (stopword): not counted in |D|
 _UNKNOWN = -2  # a term outside the fitted vocabulary: counted in |D|, no column
 
@@ -65,6 +65,51 @@ class _ColumnCache(dict):
             column = _UNKNOWN
         self[word] = column
         return column
+
+
+class _Counts(NamedTuple):
+    """Term counts of a block of texts, row after row (the parts of a CSR matrix)."""
+
+    columns: np.ndarray  # int32 column of each (text, term) pair, ascending within a text
+    counts: np.ndarray  # int32 occurrences of the term in the text
+    row_sizes: np.ndarray  # distinct known terms per text
+    lengths: np.ndarray  # |D|: terms per text, unknown ones included (as pymilvus-model counts)
+
+
+def _count_block(texts: list[str], split: Callable[[str], list[str]], cache: _ColumnCache) -> _Counts:
+    """Count the terms of a few thousand texts with one dictionary look-up per word."""
+    words = [split(text) for text in texts]
+    per_text = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    columns = np.fromiter(map(cache.__getitem__, chain.from_iterable(words)), np.int64, int(per_text.sum()))
+    rows = np.repeat(np.arange(len(texts)), per_text)
+    kept = columns != _DROPPED
+    columns, rows = columns[kept], rows[kept]
+    lengths = np.bincount(rows, minlength=len(texts))
+    known = columns >= 0
+    width = max(len(cache.vocabulary), 1)
+    # One key per (text, column) pair: sorting groups each text's terms, in column order.
+    pairs, counts = np.unique(rows[known] * width + columns[known], return_counts=True)
+    row_sizes = np.bincount(pairs // width, minlength=len(texts))
+    return _Counts((pairs % width).astype(np.int32), counts.astype(np.int32), row_sizes, lengths)
+
+
+def _assemble(blocks: list[_Counts], width: int, weigh: Callable[[_Counts], np.ndarray]) -> csr_array:
+    """Write weighted blocks into one float32 CSR matrix, freeing each block once copied."""
+    n_rows = sum(len(block.lengths) for block in blocks)
+    nnz = sum(block.columns.size for block in blocks)
+    index = np.int32 if max(nnz, width) < 2**31 else np.int64
+    data, indices = np.empty(nnz, dtype=np.float32), np.empty(nnz, dtype=index)
+    indptr = np.zeros(n_rows + 1, dtype=index)
+    position = row = 0
+    blocks.reverse()  # pop from the end: the first block first
+    while blocks:
+        block = blocks.pop()
+        size, n = block.columns.size, len(block.lengths)
+        data[position : position + size] = weigh(block)
+        indices[position : position + size] = block.columns
+        indptr[row + 1 : row + n + 1] = position + np.cumsum(block.row_sizes)
+        position, row = position + size, row + n
+    return csr_array((data, indices, indptr), shape=(n_rows, width))
 
 
 def _fingerprint(texts: list[str]) -> tuple[int, int]:
@@ -220,42 +265,17 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
         for start in starts:
             yield texts[start : start + _BLOCK]
 
-    def _count(self, texts: list[str], cache: _ColumnCache, what: str) -> tuple[csr_array, np.ndarray]:
-        """Term counts of ``texts`` (rows) per column, and each text's length |D| in terms.
-
-        Unknown terms count towards |D| but get no column, as in pymilvus-model.
-        """
+    def _count(self, texts: list[str], cache: _ColumnCache, what: str) -> list[_Counts]:
+        """Term counts of ``texts``, block by block."""
         split = self._word_source()[0]
-        counts, lengths = [], []
-        for block in self._blocks(texts, what):
-            words = [split(text) for text in block]
-            per_text = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-            columns = np.fromiter(map(cache.__getitem__, chain.from_iterable(words)), np.int64, int(per_text.sum()))
-            rows = np.repeat(np.arange(len(block)), per_text)
-            kept = columns != _DROPPED
-            columns, rows = columns[kept], rows[kept]
-            known = columns >= 0
-            block_counts = csr_array(
-                (np.ones(int(known.sum()), dtype=np.float32), (rows[known], columns[known])),
-                shape=(len(block), len(cache.vocabulary)),
-            )
-            block_counts.sum_duplicates()
-            counts.append(block_counts)
-            lengths.append(np.bincount(rows, minlength=len(block)))
-        width = len(cache.vocabulary)  # fit() grows the vocabulary block by block
-        for block_counts in counts:
-            block_counts.resize((block_counts.shape[0], width))
-        if not counts:
-            return csr_array((0, width), dtype=np.float32), np.zeros(0, dtype=np.int64)
-        stacked = counts[0] if len(counts) == 1 else csr_array(vstack(counts, format="csr"))
-        return stacked, np.concatenate(lengths)
+        return [_count_block(block, split, cache) for block in self._blocks(texts, what)]
 
     # ----------------------------------------------------------------- fit
     def fit(self, corpus: Sequence[str]) -> None:
         """Learn the vocabulary, IDF and average document length from ``corpus``.
 
-        The term counts of ``corpus`` are kept (about 8 bytes per distinct term of each
-        document), so a following ``encode_documents(corpus)`` skips the analysis.
+        The term counts of ``corpus`` are kept until the next ``encode_documents(corpus)``
+        (same texts), which then skips the analysis.
 
         Raises
         ------
@@ -269,21 +289,21 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
             raise ValueError("fit() needs at least one document; got an empty corpus")
         vocabulary: dict[str, int] = {}
         cache = _ColumnCache(self._word_source()[1], vocabulary, grow=True)
-        counts, lengths = self._count(texts, cache, "fit")
+        blocks = self._count(texts, cache, "fit")
         if not vocabulary:
             raise ValueError(
                 f"fit() found no terms in {len(texts)} documents: all are empty or only stopwords; "
                 "check the texts and the analyzer's language"
             )
-        n = len(texts)
-        document_frequency = np.bincount(counts.indices, minlength=len(vocabulary))
+        n, width = len(texts), len(vocabulary)
+        document_frequency = sum(np.bincount(block.columns, minlength=width) for block in blocks)
         idf = np.log(n - document_frequency + 0.5) - np.log(document_frequency + 0.5)
         idf[idf < 0] = self.epsilon * idf.mean()
-        self.corpus_size, self.avgdl = n, float(lengths.sum()) / n
+        self.corpus_size, self.avgdl = n, sum(int(block.lengths.sum()) for block in blocks) / n
         self._vocabulary, self._idf = vocabulary, idf
         cache.grow = False  # from now on new terms are unknown, not added
         self._columns, self._columns_analyzer = cache, self.analyzer
-        self._fitted_counts = (_fingerprint(texts), self.analyzer, counts, lengths)
+        self._fitted_counts = (_fingerprint(texts), self.analyzer, blocks)
 
     # -------------------------------------------------------------- encode
     def encode_documents(self, documents: Sequence[str]) -> csr_array:
@@ -297,16 +317,19 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
         """
         self._check_fitted()
         texts = check_texts(documents, "documents")
-        fitted = self._fitted_counts
+        fitted, self._fitted_counts = self._fitted_counts, None  # used once: its memory becomes the result
         if fitted is not None and fitted[1] is self.analyzer and fitted[0] == _fingerprint(texts):
-            counts, lengths = fitted[2], fitted[3]
+            blocks = fitted[2]
         else:
-            counts, lengths = self._count(texts, self._column_cache(), "encode_documents")
-        tf = counts.data.astype(np.float64)
-        length = np.repeat(lengths, np.diff(counts.indptr))
-        k1, b = self.k1, self.b
-        weights = tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / self.avgdl))
-        return csr_array((weights.astype(np.float32), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
+            blocks = self._count(texts, self._column_cache(), "encode_documents")
+        k1, b, avgdl = self.k1, self.b, self.avgdl
+
+        def weigh(counts: _Counts) -> np.ndarray:
+            tf = counts.counts.astype(np.float64)
+            length = np.repeat(counts.lengths, counts.row_sizes)
+            return tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avgdl))
+
+        return _assemble(blocks, self.dim, weigh)
 
     def encode_queries(self, queries: Sequence[str]) -> csr_array:
         """Encode queries as the IDF of each known term, once per occurrence.
@@ -318,9 +341,8 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
             ignored: a query with no known term is an all-zero row.
         """
         self._check_fitted()
-        counts, _ = self._count(check_texts(queries, "queries"), self._column_cache(), "encode_queries")
-        weights = counts.data * self._idf[counts.indices]  # IDF once per occurrence of the term
-        return csr_array((weights.astype(np.float32), counts.indices.copy(), counts.indptr.copy()), shape=counts.shape)
+        blocks = self._count(check_texts(queries, "queries"), self._column_cache(), "encode_queries")
+        return _assemble(blocks, self.dim, lambda counts: counts.counts * self._idf[counts.columns])
 
     def __call__(self, texts: list[str]) -> csr_array:
         raise ValueError(
