@@ -1,0 +1,149 @@
+"""Plots comparing methods on one query: normalized score bars with the raw scores written on them.
+
+Dense cosines (about -0.1 to 0.8), BM25 scores (0 to 20 or more) and MaxSim scores (about
+0.3 to 0.9) live on different scales, so bars side by side would only show the scales. Each
+method's scores are min-max scaled over the *whole corpus* (1 = that method's best
+document, 0 = its worst), and the raw score is written at the end of each bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers.fusion import min_max
+from helpers.plots.rerank import rank_shift
+from helpers.plots.style import METHOD_COLORS, shorten, tutorial_style
+from helpers.search import SearchResult
+
+__all__ = ["score_bars", "result_rank_shift", "METHOD_LABELS"]
+
+_LABEL_CHARS = 34  # document titles are cut to this many characters
+_LABEL_INCHES = 3.9  # room they need at the tutorial's tick font size
+
+METHOD_LABELS = {
+    "dense": "dense (cosine)",
+    "bm25": "BM25",
+    "rrf": "RRF fusion",
+    "weighted": "weighted sum",
+    "rerank": "reranked (MaxSim)",
+}
+
+
+def _raw_label(method: str, value: float) -> str:
+    if np.isnan(value):
+        return " not reranked"
+    return f" {value:.1f}" if method == "bm25" else f" {value:.3f}"
+
+
+def score_bars(
+    result: SearchResult,
+    top_k: int = 8,
+    by: str = "rerank",
+    methods: Sequence[str] = ("dense", "bm25", "rerank"),
+    fig: Figure | None = None,
+) -> Figure:
+    """Grouped horizontal bars: for each of the top documents, one bar per method.
+
+    Parameters
+    ----------
+    result : SearchResult
+        From :meth:`helpers.search.Search.search`.
+    top_k : int
+        Documents shown, the best by ``by`` on top; capped at the corpus size.
+    by : str
+        The method that picks and orders the documents.
+    methods : sequence of str
+        One bar per method, in this order; see :data:`helpers.search.METHODS`.
+    fig : Figure, optional
+        A figure to clear and draw into (a widget reuses one figure instead of building a
+        new one per query); default a new figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = score_bars(search.search("RFC 791"), top_k=5)  # doctest: +SKIP
+    """
+    if not methods:
+        raise ValueError("choose at least one method to plot, e.g. methods=('dense', 'bm25', 'rerank')")
+    positions = result.top(by, top_k)  # validates by and top_k
+    for method in methods:
+        result._check_method(method)
+    n, m = len(positions), len(methods)
+    height = 0.8 / m
+    size = (11.0, 1.7 + 0.2 * n * m + 0.15 * n)
+    with tutorial_style():
+        if fig is None:
+            fig = Figure(figsize=size)
+        else:
+            fig.clear()
+            fig.set_size_inches(size)
+        # Fixed margins in inches instead of a layout engine: labels are cut to a known
+        # width, and constrained layout would measure every text again on each redraw.
+        fig.subplots_adjust(left=_LABEL_INCHES / size[0], right=0.98, top=1 - 1.05 / size[1], bottom=0.7 / size[1])
+        ax = fig.add_subplot()
+        y = np.arange(n)[::-1]  # best document on top
+        for j, method in enumerate(methods):
+            raw = result.scores[method][positions]
+            scaled = np.nan_to_num(min_max(result.scores[method])[positions])
+            offsets = y + (m - 1) / 2 * height - j * height
+            ax.barh(offsets, scaled, height=height * 0.92, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
+            for yy, width, value in zip(offsets, scaled, raw):
+                ax.text(width, yy, _raw_label(method, value), va="center", fontsize=10)
+        labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
+        ax.set_yticks(y, labels)
+        ax.set_ylim(-0.5, n - 0.5)
+        ax.set_xlim(0, 1.25)  # room for the raw-value labels
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+        ax.set_xlabel("scaled score (1 = the method's best document); raw score on each bar")
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=m, frameon=False, borderaxespad=0.2)
+        ax.set_title(f"{shorten(result.query, 70)!r}: top {n} by {METHOD_LABELS[by]}", pad=32)
+    return fig
+
+
+def result_rank_shift(
+    result: SearchResult,
+    top_k: int = 10,
+    first_stage: str | None = None,
+    relevant: Collection[str] = (),
+) -> Figure:
+    """Slope chart of the first stage's top ``top_k`` documents, reordered by the reranker.
+
+    A thin adapter from a :class:`~helpers.search.SearchResult` to
+    :func:`helpers.plots.rerank.rank_shift`: the left column is the first stage's order, the
+    right column the same documents sorted by their rerank score.
+
+    Parameters
+    ----------
+    result : SearchResult
+        From :meth:`helpers.search.Search.search`.
+    top_k : int
+        Candidates shown; capped at the corpus size and at the number of reranked documents.
+    first_stage : str, optional
+        The left column's method; default the one that fed the reranker (``result.first_stage``).
+    relevant : collection of str
+        Ids of documents known to be relevant (e.g. from the demo corpus's judgments); they get a star.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    first_stage = first_stage or result.first_stage
+    candidates = result.top(first_stage, min(result.cap(top_k), result.rerank_depth))
+    rerank = result.scores["rerank"][candidates]
+    # Not-reranked candidates (nan) drop out of the right column; rank_shift greys them.
+    kept = np.flatnonzero(~np.isnan(rerank))
+    reranked_order = kept[np.argsort(-rerank[kept], kind="stable")]
+    return rank_shift(
+        [result.titles[i] for i in candidates],
+        reranked_order,
+        first_stage=METHOD_LABELS[first_stage],
+        reranker=METHOD_LABELS["rerank"],
+        relevant=[result.doc_ids[i] in relevant for i in candidates] if relevant else None,
+    )

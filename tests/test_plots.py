@@ -1,0 +1,102 @@
+"""helpers.plots.compare: the bars and slope chart show exactly the scores and orders of a result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from helpers.fusion import min_max, ranks
+from helpers.plots.compare import result_rank_shift, score_bars
+from helpers.search import SearchResult
+
+
+def make_result(n: int = 12, reranked: int | None = None, seed: int = 0) -> SearchResult:
+    rng = np.random.default_rng(seed)
+    scores = {
+        "dense": rng.uniform(-0.1, 0.8, n),
+        "bm25": rng.exponential(3.0, n),
+        "rrf": rng.uniform(0.0, 0.03, n),
+        "weighted": rng.uniform(0.0, 1.0, n),
+        "rerank": rng.uniform(0.3, 0.9, n),
+    }
+    depth = n if reranked is None else reranked
+    if reranked is not None:  # only the RRF top `reranked` were reranked, as Search does
+        scores["rerank"][ranks(scores["rrf"]) > reranked] = np.nan
+    return SearchResult(
+        query="Where was Alan Turing born?",
+        doc_ids=[f"d{i}" for i in range(n)],
+        titles=[f"Document {i}" for i in range(n)],
+        texts=[f"text {i}" for i in range(n)],
+        scores=scores,
+        ranks={m: ranks(s) for m, s in scores.items()},
+        weight=0.5,
+        first_stage="rrf",
+        rerank_depth=depth,
+    )
+
+
+def test_bars_are_min_max_scaled_scores_labelled_with_raw_values():
+    result = make_result()
+    fig = score_bars(result, top_k=5, by="rerank", methods=("dense", "bm25"))
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    top = result.top("rerank", 5)
+    widths = np.array([bar.get_width() for bar in ax.patches])
+    expected = np.concatenate([min_max(result.scores[m])[top] for m in ("dense", "bm25")])
+    np.testing.assert_allclose(widths, expected)
+    labels = [t.get_text().strip() for t in ax.texts]
+    assert labels[:5] == [f"{v:.3f}" for v in result.scores["dense"][top]]
+    assert labels[5:] == [f"{v:.1f}" for v in result.scores["bm25"][top]]
+
+
+def test_best_document_is_on_top_and_labelled_with_its_rank():
+    result = make_result()
+    ax = score_bars(result, top_k=4, by="bm25").axes[0]
+    ticks = sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
+    best = result.top("bm25", 4)
+    assert [t.get_text() for t in ticks] == [f"{r}. Document {i}" for r, i in enumerate(best, start=1)]
+
+
+def test_unreranked_documents_say_so():
+    result = make_result(reranked=3)
+    ax = score_bars(result, top_k=6, by="rrf", methods=("rerank",)).axes[0]
+    labels = [t.get_text().strip() for t in ax.texts]
+    assert labels.count("not reranked") == 3
+
+
+def test_figure_is_reused_and_top_k_capped():
+    result = make_result(n=5)
+    fig = score_bars(result, top_k=3)
+    again = score_bars(make_result(n=5, seed=1), top_k=50, fig=fig)
+    assert again is fig and len(fig.axes) == 1
+    assert len(fig.axes[0].patches) == 5 * 3
+
+
+def test_bad_arguments_name_the_fix():
+    result = make_result()
+    with pytest.raises(ValueError, match="at least one method"):
+        score_bars(result, methods=())
+    with pytest.raises(ValueError, match="unknown method 'tfidf'"):
+        score_bars(result, methods=("tfidf",))
+    with pytest.raises(ValueError, match="top_k must be at least 1"):
+        score_bars(result, top_k=0)
+
+
+def test_rank_shift_connects_first_stage_ranks_to_reranked_ranks():
+    result = make_result()
+    fig = result_rank_shift(result, top_k=6, relevant={result.doc_ids[result.top("rrf", 1)[0]]})
+    candidates = result.top("rrf", 6)
+    order = np.argsort(-result.scores["rerank"][candidates], kind="stable")
+    after = {int(c): r for r, c in enumerate(order, start=1)}
+    lines = fig.axes[0].lines
+    assert len(lines) == 6
+    for before, line in enumerate(lines, start=1):
+        assert list(line.get_ydata()) == [before, after[before - 1]]
+    assert any(t.get_text().startswith("★") for t in fig.axes[0].texts)
+
+
+def test_rank_shift_greys_candidates_that_were_not_reranked():
+    result = make_result(reranked=3)
+    fig = result_rank_shift(result, top_k=10, first_stage="dense")
+    assert len(fig.axes[0].lines) == int((~np.isnan(result.scores["rerank"][result.top("dense", 3)])).sum())
