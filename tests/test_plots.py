@@ -100,3 +100,15 @@ def test_rank_shift_greys_candidates_that_were_not_reranked():
     result = make_result(reranked=3)
     fig = result_rank_shift(result, top_k=10, first_stage="dense")
     assert len(fig.axes[0].lines) == int((~np.isnan(result.scores["rerank"][result.top("dense", 3)])).sum())
+
+
+def test_redrawing_in_place_shows_the_same_as_a_fresh_figure():
+    fig = score_bars(make_result(seed=1), top_k=5)
+    old_bars = list(fig.axes[0].patches)
+    refreshed = score_bars(make_result(seed=2), top_k=5, fig=fig).axes[0]
+    fresh = score_bars(make_result(seed=2), top_k=5).axes[0]
+    assert list(refreshed.patches) == old_bars  # the same artists, moved
+    assert [b.get_width() for b in refreshed.patches] == [b.get_width() for b in fresh.patches]
+    assert [t.get_text() for t in refreshed.texts] == [t.get_text() for t in fresh.texts]
+    assert [t.get_text() for t in refreshed.get_yticklabels()] == [t.get_text() for t in fresh.get_yticklabels()]
+    assert refreshed.get_title() == fresh.get_title()

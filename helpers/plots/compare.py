@@ -58,8 +58,9 @@ def score_bars(
     methods : sequence of str
         One bar per method, in this order; see :data:`helpers.search.METHODS`.
     fig : Figure, optional
-        A figure to clear and draw into (a widget reuses one figure instead of building a
-        new one per query); default a new figure.
+        A figure from an earlier call to draw into; default a new figure. With the same
+        ``top_k`` and ``methods`` its bars and labels are moved rather than rebuilt, which
+        is several times faster (a widget passes its figure on every new query).
 
     Returns
     -------
@@ -75,36 +76,64 @@ def score_bars(
     for method in methods:
         result._check_method(method)
     n, m = len(positions), len(methods)
+    labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
+    scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
+    values = [[_raw_label(method, v) for v in result.scores[method][positions]] for method in methods]
+    title = f"{shorten(result.query, 70)!r}: top {n} by {METHOD_LABELS[by]}"
+    layout = (n, tuple(methods))
+    with tutorial_style():
+        if fig is not None and getattr(fig, "_score_bars_layout", None) == layout:
+            # Same rows and methods as last time: move the existing bars and labels instead of
+            # building new artists (what a widget does on every new query).
+            _refresh(fig, labels, scaled, values, title)
+            return fig
+        fig = _draw_bars(fig, labels, scaled, values, methods, title)
+        fig._score_bars_layout = layout
+    return fig
+
+
+def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], values: list[list[str]],
+               methods: Sequence[str], title: str) -> Figure:
+    n, m = len(labels), len(methods)
     height = 0.8 / m
     size = (11.0, 1.7 + 0.2 * n * m + 0.15 * n)
-    with tutorial_style():
-        if fig is None:
-            fig = Figure(figsize=size)
-        else:
-            fig.clear()
-            fig.set_size_inches(size)
-        # Fixed margins in inches instead of a layout engine: labels are cut to a known
-        # width, and constrained layout would measure every text again on each redraw.
-        fig.subplots_adjust(left=_LABEL_INCHES / size[0], right=0.98, top=1 - 1.05 / size[1], bottom=0.7 / size[1])
-        ax = fig.add_subplot()
-        y = np.arange(n)[::-1]  # best document on top
-        for j, method in enumerate(methods):
-            raw = result.scores[method][positions]
-            scaled = np.nan_to_num(min_max(result.scores[method])[positions])
-            offsets = y + (m - 1) / 2 * height - j * height
-            ax.barh(offsets, scaled, height=height * 0.92, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
-            for yy, width, value in zip(offsets, scaled, raw):
-                ax.text(width, yy, _raw_label(method, value), va="center", fontsize=10)
-        labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
-        ax.set_yticks(y, labels)
-        ax.set_ylim(-0.5, n - 0.5)
-        ax.set_xlim(0, 1.25)  # room for the raw-value labels
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-        ax.set_xlabel("scaled score (1 = the method's best document); raw score on each bar")
-        ax.grid(axis="y", visible=False)
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=m, frameon=False, borderaxespad=0.2)
-        ax.set_title(f"{shorten(result.query, 70)!r}: top {n} by {METHOD_LABELS[by]}", pad=32)
+    if fig is None:
+        fig = Figure(figsize=size)
+    else:
+        fig.clear()
+        fig.set_size_inches(size)
+    # Fixed margins in inches instead of a layout engine: labels are cut to a known
+    # width, and constrained layout would measure every text again on each redraw.
+    fig.subplots_adjust(left=_LABEL_INCHES / size[0], right=0.98, top=1 - 1.05 / size[1], bottom=0.7 / size[1])
+    ax = fig.add_subplot()
+    y = np.arange(n)[::-1]  # best document on top
+    artists = []
+    for j, method in enumerate(methods):
+        offsets = y + (m - 1) / 2 * height - j * height
+        bars = ax.barh(offsets, scaled[j], height=height * 0.92, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
+        texts = [ax.text(w, yy, v, va="center", fontsize=10) for yy, w, v in zip(offsets, scaled[j], values[j])]
+        artists.append((list(bars), texts))
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.5, n - 0.5)
+    ax.set_xlim(0, 1.25)  # room for the raw-value labels
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel("scaled score (1 = the method's best document); raw score on each bar")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=m, frameon=False, borderaxespad=0.2)
+    ax.set_title(title, pad=32)
+    fig._score_bars_artists = artists
     return fig
+
+
+def _refresh(fig: Figure, labels: list[str], scaled: list[np.ndarray], values: list[list[str]], title: str) -> None:
+    ax = fig.axes[0]
+    for (bars, texts), widths, strings in zip(fig._score_bars_artists, scaled, values):
+        for bar, text, width, string in zip(bars, texts, widths, strings):
+            bar.set_width(width)
+            text.set_x(width)
+            text.set_text(string)
+    ax.set_yticklabels(labels)
+    ax.set_title(title, pad=32)
 
 
 def result_rank_shift(
@@ -140,10 +169,17 @@ def result_rank_shift(
     # Not-reranked candidates (nan) drop out of the right column; rank_shift greys them.
     kept = np.flatnonzero(~np.isnan(rerank))
     reranked_order = kept[np.argsort(-rerank[kept], kind="stable")]
-    return rank_shift(
+    fig = rank_shift(
         [result.titles[i] for i in candidates],
         reranked_order,
         first_stage=METHOD_LABELS[first_stage],
         reranker=METHOD_LABELS["rerank"],
         relevant=[result.doc_ids[i] in relevant for i in candidates] if relevant else None,
     )
+    # The chart keeps its labels inside the axes, so fixed margins (room for the title and
+    # column names on top) look the same as constrained layout and render twice as fast.
+    fig.set_layout_engine("none")
+    height = fig.get_size_inches()[1]
+    top, bottom = 0.95 / height, 0.1 / height
+    fig.axes[0].set_position([0.01, bottom, 0.98, 1 - top - bottom])
+    return fig
