@@ -1,0 +1,91 @@
+"""helpers.embedding_cache: the cache returns exactly what encoding returns, and never a stale file."""
+
+import numpy as np
+import pytest
+
+from helpers import embedding_cache
+from helpers.embedding_cache import CACHE_ENV, cache_dir, cache_path, corpus_hash, encode_documents_cached
+from helpers.model.dense import SentenceTransformerEmbeddingFunction
+
+DOCS = [
+    "Short.",
+    "A much longer document about retrieval, so that it is encoded before the short ones.",
+    "Medium length text about cats.",
+]
+
+
+@pytest.fixture(scope="module")
+def ef():
+    return SentenceTransformerEmbeddingFunction("all-MiniLM-L6-v2")
+
+
+class Spy:
+    """Wraps an embedding function and counts how many texts it encodes."""
+
+    def __init__(self, ef):
+        self.ef, self.encoded = ef, 0
+        self.model_name, self.dim, self.model = ef.model_name, ef.dim, ef.model
+
+    def encode_documents(self, documents):
+        self.encoded += len(documents)
+        return self.ef.encode_documents(documents)
+
+
+def test_first_call_encodes_in_order_second_call_reads_the_file(ef, tmp_path, monkeypatch):
+    monkeypatch.setattr(embedding_cache, "_CHUNK", 2)  # several chunks, longest texts first
+    spy = Spy(ef)
+    first = encode_documents_cached(spy, DOCS, tmp_path, show_progress=False)
+    np.testing.assert_allclose(first, np.stack(ef.encode_documents(DOCS)), atol=1e-6)
+    assert first.dtype == np.float32 and spy.encoded == 3
+    assert [p.name for p in tmp_path.iterdir()] == [cache_path(spy, DOCS, tmp_path).name]  # no temp files left
+    second = encode_documents_cached(spy, DOCS, tmp_path, show_progress=False)
+    assert spy.encoded == 3
+    np.testing.assert_array_equal(first, second)
+
+
+def test_key_changes_with_texts_settings_and_precision(ef, tmp_path):
+    base = cache_path(ef, DOCS, tmp_path)
+    assert base.name.startswith("all-MiniLM-L6-v2-float32-")
+    assert cache_path(ef, DOCS[:2] + ["Medium length text about dogs."], tmp_path) != base
+    assert cache_path(ef, DOCS[::-1], tmp_path) != base
+    assert corpus_hash(["ab", "c"]) != corpus_hash(["a", "bc"])
+    prefixed = SentenceTransformerEmbeddingFunction("all-MiniLM-L6-v2", doc_instruction="passage: ")
+    assert cache_path(prefixed, DOCS, tmp_path) != base
+
+    class Bf16:
+        model_name, precision, model = ef.model_name, "bfloat16", ef.model
+
+    assert "-bfloat16-" in cache_path(Bf16(), DOCS, tmp_path).name
+
+
+def test_a_file_of_the_wrong_shape_is_re_encoded(ef, tmp_path):
+    path = cache_path(ef, DOCS, tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, np.zeros((2, 5), dtype=np.float32))
+    result = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    assert result.shape == (3, ef.dim) and np.load(path).shape == (3, ef.dim)
+
+
+def test_failed_encode_writes_nothing(ef, tmp_path):
+    class Broken(Spy):
+        def encode_documents(self, documents):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        encode_documents_cached(Broken(ef), DOCS, tmp_path, show_progress=False)
+    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []
+
+
+def test_empty_corpus_and_bad_input(ef, tmp_path):
+    assert encode_documents_cached(ef, [], tmp_path).shape == (0, ef.dim)
+    with pytest.raises(TypeError, match="documents must be a list of strings"):
+        encode_documents_cached(ef, "one string", tmp_path)
+
+
+def test_cache_folder_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
+    assert cache_dir() == tmp_path / "env"
+    assert cache_dir(tmp_path / "arg") == tmp_path / "arg"
+    monkeypatch.delenv(CACHE_ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == tmp_path / "xdg" / "retrieval-tutorial" / "embeddings"
