@@ -1,0 +1,202 @@
+"""Plots for reranking: how the order changes (a slope chart) and the reranker's scores."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from helpers.model.base import RerankResult
+from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
+
+__all__ = ["rank_shift", "rerank_scores", "maxsim_matches", "MOVE_COLORS"]
+
+# Up, down, same place: colour-blind-safe and readable in greyscale (solid, dashed, dotted).
+MOVE_COLORS = {"up": OKABE_ITO["green"], "down": OKABE_ITO["vermillion"], "same": "#777777"}
+_LINESTYLES = {"up": "-", "down": "--", "same": ":"}
+
+
+def _check_order(reranked_order: Sequence[int], n: int) -> list[int]:
+    order = [int(i) for i in reranked_order]
+    if len(set(order)) != len(order) or any(not 0 <= i < n for i in order):
+        raise ValueError(
+            f"reranked_order must list distinct candidate positions from 0 to {n - 1}, got {order}; "
+            "pass [r.index for r in results]"
+        )
+    return order
+
+
+def rank_shift(
+    labels: Sequence[str],
+    reranked_order: Sequence[int],
+    first_stage: str = "first stage",
+    reranker: str = "reranked",
+    relevant: Sequence[bool] | None = None,
+    width: int = 38,
+) -> Figure:
+    """A slope chart: each candidate's rank before reranking (left) and after (right).
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The candidates in first-stage order: ``labels[0]`` is the first stage's rank 1.
+    reranked_order : sequence of int
+        Candidate positions in their new order, e.g. ``[r.index for r in results]``.
+        Candidates left out (cut by ``top_k``) are drawn greyed, without a right end.
+    first_stage, reranker : str
+        Column titles, e.g. ``"BM25"`` and ``"MaxSim"``.
+    relevant : sequence of bool, optional
+        Marks candidates known to be relevant (from judgements) with a star.
+    width : int
+        Characters of each label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> fig = rank_shift(["doc a", "doc b", "doc c"], [2, 0, 1], "BM25", "MaxSim")
+    """
+    n = len(labels)
+    if n == 0:
+        raise ValueError("rank_shift needs at least one candidate; got an empty list")
+    order = _check_order(reranked_order, n)
+    if relevant is not None and len(relevant) != n:
+        raise ValueError(f"relevant needs one flag per candidate: got {len(relevant)} for {n} labels")
+    new_rank = {position: rank for rank, position in enumerate(order, start=1)}
+    star = [("★ " if relevant is not None and relevant[i] else "") for i in range(n)]
+    text = [star[i] + shorten(label, width) for i, label in enumerate(labels)]
+
+    with tutorial_style():
+        fig = Figure(figsize=(11, 1.2 + 0.42 * n), layout="constrained")
+        ax = fig.add_subplot()
+        for i in range(n):
+            before = i + 1
+            after = new_rank.get(i)
+            if after is None:  # cut by top_k
+                ax.text(-0.03, before, f"{text[i]}  {before}", ha="right", va="center", color="#999999", fontsize=11)
+                continue
+            move = "up" if after < before else "down" if after > before else "same"
+            color = MOVE_COLORS[move]
+            ax.plot([0, 1], [before, after], color=color, linestyle=_LINESTYLES[move], linewidth=2.2, marker="o")
+            weight = "bold" if star[i] else "normal"
+            ax.text(-0.03, before, f"{text[i]}  {before}", ha="right", va="center", fontsize=11, fontweight=weight)
+            ax.text(1.03, after, f"{after}  {text[i]}", ha="left", va="center", fontsize=11, fontweight=weight)
+        ax.set_xlim(-1.6, 2.6)
+        ax.set_ylim(n + 0.7, 0.2)  # rank 1 at the top
+        ax.set_xticks([0, 1], [first_stage, reranker])
+        ax.xaxis.set_ticks_position("top")
+        ax.set_yticks([])
+        ax.grid(False)
+        for side in ("left", "bottom", "top", "right"):
+            ax.spines[side].set_visible(False)
+        moved_up = sum(1 for i in range(n) if new_rank.get(i, n + 1) < i + 1)
+        ax.set_title(f"{first_stage} order → {reranker} order ({moved_up} of {n} moved up; solid = up, dashed = down)",
+                     fontsize=13)
+    return fig
+
+
+def rerank_scores(
+    results: Sequence[RerankResult],
+    labels: Sequence[str] | None = None,
+    reranker: str = "reranker",
+    first_stage_scores: Sequence[float] | None = None,
+    first_stage: str = "first stage",
+    width: int = 45,
+) -> Figure:
+    """Horizontal bars of the reranker's scores, best at the top; optionally beside the first stage's.
+
+    Parameters
+    ----------
+    results : sequence of RerankResult
+        A rerank function's answer, best first.
+    labels : sequence of str, optional
+        Display text per input position (``labels[r.index]``); default the document text.
+    reranker : str
+        Name of the reranker, for the axis label.
+    first_stage_scores : sequence of float, optional
+        The first stage's score of every input document (indexed like the input list), drawn
+        in a second panel on the same rows: the two scales differ, so they are not mixed.
+    first_stage : str
+        Name of the first stage.
+    width : int
+        Characters of each label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if len(results) == 0:
+        raise ValueError("rerank_scores needs at least one result; got an empty list")
+    names = [
+        f"[{r.index}] " + shorten(labels[r.index] if labels is not None else r.text, width) for r in results
+    ]
+    scores = np.array([r.score for r in results])
+    rows = np.arange(len(results))
+    panels = [(scores, reranker, METHOD_COLORS["rerank"])]
+    if first_stage_scores is not None:
+        first = np.asarray(first_stage_scores, dtype=float)
+        panels.insert(0, (first[[r.index for r in results]], first_stage, METHOD_COLORS["bm25"]))
+
+    with tutorial_style():
+        fig = Figure(figsize=(6 + 3.5 * len(panels), 1.3 + 0.5 * len(results)), layout="constrained")
+        axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+        for ax, (values, name, color) in zip(axes, panels):
+            ax.barh(rows, values, color=color, height=0.6)
+            for row, value in zip(rows, values):
+                ax.text(value, row, f" {value:.3f}", va="center", ha="left" if value >= 0 else "right", fontsize=11)
+            low, high = min(0.0, values.min()), max(0.0, values.max())
+            ax.set_xlim(low - 0.05 * (high - low or 1), high + 0.25 * (high - low or 1))
+            ax.set_xlabel(f"{name} score")
+            ax.grid(axis="y", visible=False)
+        axes[0].set_yticks(rows, names)
+        axes[0].invert_yaxis()  # best at the top
+        fig.suptitle(f"Reranked by {reranker}: [input position] document")
+    return fig
+
+
+def maxsim_matches(
+    query_pieces: Sequence[str], doc_pieces: Sequence[str], similarities: np.ndarray, title: str = ""
+) -> Figure:
+    """How MaxSim scores one document: each query word piece, its best match and their cosine.
+
+    Parameters
+    ----------
+    query_pieces, doc_pieces : sequence of str
+        Word pieces of the query and the document (see
+        :meth:`~helpers.model.reranker.MaxSimRerankFunction.token_similarities`).
+    similarities : ndarray of shape (len(query_pieces), len(doc_pieces))
+        Cosine of every query piece with every document piece.
+    title : str
+        Figure title; by default the document's score.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per query piece; the dashed line is their mean, the document's score.
+    """
+    similarities = np.asarray(similarities, dtype=float)
+    if similarities.shape != (len(query_pieces), len(doc_pieces)) or similarities.size == 0:
+        raise ValueError(
+            f"similarities of shape {similarities.shape} need {len(query_pieces)} query and "
+            f"{len(doc_pieces)} document pieces, at least one of each"
+        )
+    best = similarities.argmax(axis=1)
+    values = similarities[np.arange(len(query_pieces)), best]
+    rows = np.arange(len(query_pieces))
+    with tutorial_style():
+        fig = Figure(figsize=(8, 1.2 + 0.36 * len(rows)), layout="constrained")
+        ax = fig.add_subplot()
+        ax.barh(rows, values, color=METHOD_COLORS["rerank"], height=0.65)
+        for row, value, match in zip(rows, values, best):
+            ax.text(value, row, f" {doc_pieces[match]} ({value:.2f})", va="center", fontsize=10)
+        ax.axvline(values.mean(), color=OKABE_ITO["black"], linestyle="--", linewidth=1.5)
+        ax.set_yticks(rows, list(query_pieces))
+        ax.invert_yaxis()
+        ax.set_xlim(min(0.0, values.min()), 1.3)
+        ax.set_xlabel("cosine with the best-matching document piece (named at the bar's end)")
+        ax.grid(axis="y", visible=False)
+        ax.set_title(title or f"MaxSim score = mean of the bars = {values.mean():.3f}")
+    return fig
