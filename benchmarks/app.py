@@ -1,0 +1,126 @@
+"""Time the search playground in a real browser: start-up to first results, then each query.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/app.py [--runs 3] [--queries 10]
+
+For each run it starts Voila exactly as ``make app`` does (on a free loopback port), opens
+the page in headless Chromium and records:
+
+- ``port``: Voila listening, from the moment it was started;
+- ``first results``: the first results and plot visible in the browser, from the same moment;
+- per query (the demo corpus's own queries): Enter pressed to new result columns, and to the new plot.
+
+The same start-up is timed for a one-widget notebook, the floor that Voila, a kernel and
+the browser cost before any of our code runs; the ratio is printed, so a busy machine's
+noise shows up in both. The load average is printed too: read the numbers with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from helpers.app import EXAMPLES, voila_server
+from helpers.demo_data import load_demo_corpus
+
+BROWSER = os.environ.get("APP_TEST_BROWSER", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def _floor_notebook(folder: Path) -> Path:
+    """A notebook with one Text and one Image widget: what Voila costs with none of our code."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import ipywidgets as w\n"
+        "img = w.Image(value=bytes.fromhex('89504e470d0a1a0a0000000d4948445200000001000000010806000000'"
+        "'1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082'), format='png')\n"
+        "img.add_class('app-plot')\n"
+        "w.VBox([w.Text(), img])"
+    )]  # fmt: skip
+    path = folder / "floor.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def time_startup(pw, notebook: Path | None, queries: list[str]) -> dict[str, object]:
+    """Start Voila, open the page, wait for the first plot; then time ``queries`` one by one."""
+    browser = pw.chromium.launch(executable_path=BROWSER, headless=True, args=ARGS)
+    kwargs = {} if notebook is None else {"notebook": notebook}
+    start = time.monotonic()
+    try:
+        with voila_server(**kwargs, timeout=600) as url:
+            port = time.monotonic() - start
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url, timeout=600_000)
+            page.wait_for_selector("img.app-plot[src^='blob:']", timeout=600_000)
+            first = time.monotonic() - start
+            text_times, plot_times = [], []
+            box = page.locator(".app-query-box input")
+            for query in queries:
+                before_plot = page.locator("img.app-plot").get_attribute("src")
+                before_text = page.locator(".app-query-text").inner_text()
+                box.fill(query)
+                t0 = time.monotonic()
+                box.press("Enter")
+                page.wait_for_function(
+                    "before => document.querySelector('.app-query-text')?.innerText !== before",
+                    arg=before_text, timeout=120_000,
+                )  # fmt: skip
+                text_times.append(time.monotonic() - t0)
+                page.wait_for_function(
+                    "before => document.querySelector('img.app-plot').src !== before", arg=before_plot, timeout=120_000
+                )
+                plot_times.append(time.monotonic() - t0)
+    finally:
+        browser.close()
+    return {"port": port, "first": first, "text": text_times, "plot": plot_times}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="Voila start-ups per notebook (default 3)")
+    parser.add_argument("--queries", type=int, default=10, help="queries timed per run (default 10)")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    demo = load_demo_corpus()
+    first = EXAMPLES["demo"][0]  # the page opens with it; typing it again sends no update
+    queries = [q for q in demo.queries if q != first][: args.queries]
+    print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    app_runs, floor_runs = [], []
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+        floor = _floor_notebook(Path(tmp))
+        for run in range(args.runs):
+            floor_runs.append(time_startup(pw, floor, []))
+            app_runs.append(time_startup(pw, None, queries))
+            print(f"run {run + 1}: app first results {app_runs[-1]['first']:.1f} s, "
+                  f"one-widget notebook {floor_runs[-1]['first']:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
+    med = statistics.median
+    app_first, floor_first = med(r["first"] for r in app_runs), med(r["first"] for r in floor_runs)
+    text = [t for r in app_runs for t in r["text"]]
+    plot = [t for r in app_runs for t in r["plot"]]
+    print(f"load average after:  {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print()
+    print(f"| start-up (median of {args.runs}) | port open | first results in the browser |")
+    print("|---|---|---|")
+    print(f"| one-widget notebook (Voila's floor) | {med(r['port'] for r in floor_runs):.1f} s | {floor_first:.1f} s |")
+    print(f"| search playground | {med(r['port'] for r in app_runs):.1f} s | {app_first:.1f} s |")
+    print(f"| ratio playground / floor | | {app_first / floor_first:.2f} |")
+    print()
+    print(f"| per query ({len(text)} queries) | median | 90th percentile | max |")
+    print("|---|---|---|---|")
+    for name, times in [("Enter to new result columns", text), ("Enter to new plot", plot)]:
+        p90 = statistics.quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+        print(f"| {name} | {med(times) * 1000:.0f} ms | {p90 * 1000:.0f} ms | {max(times) * 1000:.0f} ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,334 @@
+"""The search playground: its rendering functions directly, then the served app in a real browser."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from helpers import app
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+class _Tags(HTMLParser):
+    """Collect the start tags and the text of an HTML fragment, as a browser would parse it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(fragment: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(fragment)
+    parser.close()
+    return parser
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [HOSTILE, '"><script>alert(1)</script>', "a & b < c", "it's \"quoted\""])
+def test_escape_shows_markup_as_text(text):
+    escaped = app.escape(text)
+    assert parse(escaped).tags == []
+    assert html.unescape(escaped) == text
+
+
+def test_results_html_escapes_document_text_and_ids():
+    hits = {m: [app.Hit(1, f"id-{HOSTILE}", f"title {HOSTILE}", f"text {HOSTILE}", 0.5)] for m in app.METHODS}
+    parsed = parse(app.results_html(hits))
+    assert "img" not in parsed.tags and "script" not in parsed.tags
+    assert parsed.text.count(f"text {HOSTILE}") == len(app.METHODS)
+
+
+def test_results_html_shows_methods_in_order_with_hits_best_first():
+    columns = {
+        "rerank": [app.Hit(1, "b", "B", "second doc", 2.0), app.Hit(2, "a", "A", "first doc", 1.0)],
+        "dense": [app.Hit(1, "a", "A", "first doc", 0.9)],
+    }
+    rendered = app.results_html(columns)
+    assert rendered.index('data-method="dense"') < rendered.index('data-method="rerank"')
+    assert rendered.index('data-doc-id="b"') < rendered.index('data-doc-id="a"', rendered.index("rerank"))
+    with pytest.raises(ValueError, match="unknown methods"):
+        app.results_html({"splade": []})
+
+
+def test_explanations_cover_every_method():
+    text = "".join(parse(app.explanations_html()).text)
+    for method in app.METHODS:
+        assert app.METHOD_LABELS[method] in text
+
+
+# --- long queries --------------------------------------------------------------------------
+
+
+def test_short_query_is_searched_whole(minilm):
+    fitted = app.fit_query("  Where was Turing born?  ", minilm.tokenizer, minilm.max_seq_length)
+    assert fitted.text == "Where was Turing born?"
+    assert not fitted.truncated
+    assert "app-note" not in app.query_note_html(fitted)
+
+
+def test_long_query_is_cut_to_what_the_model_reads(minilm):
+    words = [f"word{i}" if i % 7 else "retrieval" for i in range(2000)]
+    query = " ".join(words)
+    fitted = app.fit_query(query, minilm.tokenizer, minilm.max_seq_length)
+    assert fitted.truncated and fitted.n_tokens > fitted.max_tokens == minilm.max_seq_length - 2
+    n_tokens = len(minilm.tokenizer(fitted.text, add_special_tokens=False)["input_ids"])
+    assert n_tokens == fitted.max_tokens
+    # The reference: sentence-transformers truncates on its own, so the cut query must embed
+    # exactly like the full one, and one more word must not fit.
+    full, cut = minilm.encode([query, fitted.text])
+    np.testing.assert_allclose(cut, full, atol=1e-6)
+    assert query.startswith(fitted.text)
+
+
+def test_long_query_note_is_visible_and_escaped(minilm):
+    query = HOSTILE + " " + "x " * 600
+    fitted = app.fit_query(query, minilm.tokenizer, minilm.max_seq_length)
+    note = app.query_note_html(fitted)
+    parsed = parse(note)
+    assert "img" not in parsed.tags
+    assert "longer than the model reads" in "".join(parsed.text)
+    assert f"limit is {fitted.max_tokens}" in note
+
+
+def test_fit_query_rejects_non_strings(minilm):
+    with pytest.raises(TypeError, match="query must be a string"):
+        app.fit_query(["a query"], minilm.tokenizer, minilm.max_seq_length)
+
+
+# --- the app's update function ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def playground():
+    """A SearchApp; tests use the blog's seven documents, which encode in a moment."""
+    return app.SearchApp()
+
+
+def test_update_shows_what_search_computes(playground):
+    query = "Who coined the term artificial intelligence?"
+    view = playground.update(query, "blog", top_k=3)
+    reference = playground.search_for("blog").search(query, first_stage="rrf")
+    for method in app.METHODS:
+        assert view.hits(method) == [reference.doc_ids[i] for i in reference.top(method, 3)]
+    assert view.hits("rerank")[0] == "blog-5"  # the Dartmouth Conference, as in the blog's example 3
+    ids = [i for i in re.findall(r'data-doc-id="([^"]+)"', view.results_html)]
+    assert ids == [i for m in app.METHODS for i in view.hits(m)]
+
+
+def test_top_k_is_capped_at_the_corpus_size(playground):
+    view = playground.update("Alan Turing", "blog", top_k=10)
+    assert all(len(view.hits(m)) == len(app.BLOG_DOCUMENTS) for m in app.METHODS)
+
+
+def test_empty_query_gives_a_hint_not_an_error(playground):
+    view = playground.update("   ", "blog")
+    assert view.result is None and view.figure is None and view.results_html == ""
+    assert "Type a query" in view.note_html
+
+
+@pytest.mark.parametrize("query", [r"$\frac{$", "cost $5 to $10", HOSTILE])
+def test_plot_draws_any_query(playground, query):
+    # matplotlib reads $...$ as mathematics: unescaped, the first query fails to draw.
+    from helpers.widgets.explorer import figure_svg
+
+    view = playground.update(query, "blog")
+    svg = figure_svg(view.figure).decode()
+    assert svg.startswith("<?xml") and "<img" not in svg
+
+
+def test_unknown_corpus_names_the_choices(playground):
+    with pytest.raises(ValueError, match="choose one of"):
+        playground.update("Turing", "wikipedia")
+
+
+# --- serving -------------------------------------------------------------------------------
+
+
+def test_voila_listens_on_loopback_by_default():
+    argv, env = app.voila_command()
+    assert "--Voila.ip=127.0.0.1" in argv
+    assert env["HF_HUB_OFFLINE"] in {"1", os.environ.get("HF_HUB_OFFLINE")}
+    assert Path(argv[3]) == app.APP_NOTEBOOK
+
+
+# --- the served app in a real browser ------------------------------------------------------
+#
+# One Voila server and one page for the module: every page load starts a kernel that loads
+# the models, so each test drives the same page with its own query and waits for its result.
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+BROWSER = Path(os.environ.get("APP_TEST_BROWSER", "/usr/bin/chromium"))
+BROWSER_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+PAGE_TIMEOUT_MS = 600_000  # a cold kernel loads torch and encodes the corpus; slow on a busy 2-core machine
+UPDATE_TIMEOUT_MS = 120_000
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _require_browser():
+    """Return Playwright's ``sync_playwright``, or skip (fail in CI) saying how to get a browser."""
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "Playwright is not installed: pip install -e '.[test]' (or make test)"
+    if problem is None and not BROWSER.is_file():
+        problem = (
+            f"no Chromium at {BROWSER}: install Debian's with `sudo apt-get install -y chromium` "
+            "(`playwright install` needs internet), or point APP_TEST_BROWSER at a Chromium binary"
+        )
+    if problem is not None:
+        if IN_CI:
+            pytest.fail(f"CI must run the browser test: {problem}")
+        pytest.skip(problem)
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    """The app served by Voila on a free loopback port, open in headless Chromium.
+
+    Yields the page and a record of what went wrong in it: uncaught page errors, dialogs
+    (an ``alert`` from injected markup would land here) and requests that left this machine.
+    """
+    sync_playwright = _require_browser()
+    ARTIFACTS.mkdir(exist_ok=True)
+    record = {"page_errors": [], "dialogs": [], "external_requests": []}
+
+    def on_request(request):
+        if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
+            record["external_requests"].append(request.url)
+
+    def on_dialog(dialog):
+        record["dialogs"].append(dialog.message)
+        dialog.dismiss()
+
+    with app.voila_server(log=ARTIFACTS / "voila.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(BROWSER), headless=True, args=BROWSER_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.on("pageerror", lambda error: record["page_errors"].append(str(error)))
+            page.on("dialog", on_dialog)
+            page.on("request", on_request)
+            page.goto(url, timeout=PAGE_TIMEOUT_MS)
+            page.wait_for_selector("img.app-plot[src^='blob:']", timeout=PAGE_TIMEOUT_MS)
+            yield page, record
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser_page):
+    """The app's page; after each test, nothing may have gone wrong in it."""
+    page, record = browser_page
+    yield page
+    assert record["page_errors"] == []
+    assert record["dialogs"] == []
+    assert record["external_requests"] == [], "the app must work offline"
+
+
+def plot_src(page) -> str:
+    return page.locator("img.app-plot").get_attribute("src") or ""
+
+
+def wait_for_new_plot(page, before: str) -> None:
+    """Wait until the plot image itself is replaced: the text columns update before it."""
+    page.wait_for_function(
+        "before => { const img = document.querySelector('img.app-plot'); return img && img.src !== before; }",
+        arg=before,
+        timeout=UPDATE_TIMEOUT_MS,
+    )
+
+
+def submit(page, query: str) -> None:
+    """Type ``query``, press Enter, and wait for the new plot."""
+    box = page.locator(".app-query-box input")
+    assert box.input_value() != query, "the same query sends no update; use a new one"
+    before = plot_src(page)
+    box.fill(query)
+    box.press("Enter")
+    wait_for_new_plot(page, before)
+
+
+def choose_corpus(page, key: str) -> None:
+    if page.locator(".app-results").get_attribute("data-corpus") == key:
+        return
+    before = plot_src(page)
+    page.locator("select").select_option(value=app.CORPORA[key])
+    wait_for_new_plot(page, before)
+
+
+def column_ids(page, method: str) -> list[str]:
+    return page.locator(f".app-column[data-method='{method}'] .app-hit").evaluate_all(
+        "items => items.map(li => li.dataset.docId)"
+    )
+
+
+def test_app_shows_first_results_in_four_columns(page):
+    choose_corpus(page, "demo")
+    for method in app.METHODS:
+        assert len(column_ids(page, method)) == 5
+    assert page.locator(".app-explanations").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
+
+
+def test_typed_query_updates_columns_and_plot(page):
+    choose_corpus(page, "demo")
+    submit(page, "RFC 791")
+    assert page.locator(".app-query-text").inner_text() == "RFC 791"
+    # The demo corpus's BM25 showcase: only the exact number finds the IP standard.
+    assert column_ids(page, "bm25")[0] == "rfc-791"
+    assert column_ids(page, "rerank")[0] == "rfc-791"
+
+
+def test_browser_shows_what_update_computes(page):
+    query = "Who coined the term artificial intelligence?"
+    expected = app.SearchApp().update(query, "blog")
+    choose_corpus(page, "blog")
+    submit(page, query)
+    for method in app.METHODS:
+        assert column_ids(page, method) == expected.hits(method)
+    scores = page.locator(".app-column[data-method='rerank'] .app-score").all_inner_texts()
+    assert scores == [f"{expected.result.scores['rerank'][expected.result.doc_ids.index(i)]:.3f}" for i in expected.hits("rerank")]
+
+
+def test_markup_in_the_query_shows_as_text(page):
+    choose_corpus(page, "demo")
+    submit(page, HOSTILE)
+    assert page.locator(".app-query-text").inner_text() == HOSTILE
+    assert page.locator("img[src='x']").count() == 0  # no element was injected (and no alert: see the fixture)
+
+
+def test_long_query_is_cut_with_a_visible_note(page):
+    choose_corpus(page, "demo")
+    submit(page, "the Turing test of machine intelligence " * 120)
+    note = page.locator(".app-note")
+    assert note.is_visible()
+    assert "longer than the model reads" in note.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "app_long_query.png"), full_page=True)
+
+
+def test_a_token_is_passed_to_voila_and_loopback_is_recognised():
+    argv, _ = app.voila_command(host="0.0.0.0", token="abc123")
+    assert "--Voila.ip=0.0.0.0" in argv and "--Voila.token=abc123" in argv
+    assert all(app._is_loopback(h) for h in ["127.0.0.1", "127.0.1.1", "::1", "localhost"])
+    assert not any(app._is_loopback(h) for h in ["0.0.0.0", "192.168.1.20", "my-laptop"])
