@@ -7,7 +7,8 @@ the page in headless Chromium and records:
 
 - ``port``: Voila listening, from the moment it was started;
 - ``first results``: the first results and plot visible in the browser, from the same moment;
-- per query (the demo corpus's own queries): Enter pressed to new result columns, and to the new plot.
+- per query (the demo corpus's own queries): Enter pressed to new result columns, and to the new plot;
+- the memory of one kernel, which is what each visitor's browser tab costs.
 
 The same start-up is timed for a one-widget notebook, the floor that Voila, a kernel and
 the browser cost before any of our code runs; the ratio is printed, so a busy machine's
@@ -23,6 +24,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 from helpers.app import EXAMPLES, voila_server
 from helpers.demo_data import load_demo_corpus
@@ -79,9 +82,11 @@ def time_startup(pw, notebook: Path | None, queries: list[str]) -> dict[str, obj
                     "before => document.querySelector('img.app-plot').src !== before", arg=before_plot, timeout=120_000
                 )
                 plot_times.append(time.monotonic() - t0)
+            kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+            rss_mb = max((p.memory_info().rss for p in kernels), default=0) / 1e6
     finally:
         browser.close()
-    return {"port": port, "first": first, "text": text_times, "plot": plot_times}
+    return {"port": port, "first": first, "text": text_times, "plot": plot_times, "rss_mb": rss_mb}
 
 
 def main() -> None:
@@ -114,6 +119,9 @@ def main() -> None:
     print(f"| one-widget notebook (Voila's floor) | {med(r['port'] for r in floor_runs):.1f} s | {floor_first:.1f} s |")
     print(f"| search playground | {med(r['port'] for r in app_runs):.1f} s | {app_first:.1f} s |")
     print(f"| ratio playground / floor | | {app_first / floor_first:.2f} |")
+    print()
+    print(f"memory of one app kernel (largest resident set): {max(r['rss_mb'] for r in app_runs):.0f} MB; "
+          f"one-widget kernel: {max(r['rss_mb'] for r in floor_runs):.0f} MB")  # fmt: skip
     print()
     print(f"| per query ({len(text)} queries) | median | 90th percentile | max |")
     print("|---|---|---|---|")

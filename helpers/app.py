@@ -252,7 +252,7 @@ CORPORA = {
 
 # Example queries per corpus: each shows one method at its best (see data/demo_corpus/README.md).
 EXAMPLES = {
-    "demo": ("Where was Alan Turing born?", "RFC 791", "a machine that plays board games"),
+    "demo": ("Where was Alan Turing born?", "RFC 791", "an insect caused a malfunction in an early machine"),
     "blog": ("Where was Turing born?", "What event in 1956 marked the official birth of artificial intelligence as a discipline?"),
 }
 
@@ -272,9 +272,11 @@ class View:
     results_html : str
         The four result columns ("" when there are none).
     figure : matplotlib Figure or None
-        The comparison plot.
+        The comparison plot. The app redraws one figure in place, so the next update changes it.
     result : SearchResult or None
         Every score and rank, for tests and for learners who want more.
+    top_k : int
+        Results shown per column.
     """
 
     query: FittedQuery | None
@@ -282,14 +284,13 @@ class View:
     results_html: str
     figure: Any
     result: Any
+    top_k: int = 5
 
     def hits(self, method: str) -> list[str]:
         """The ids of the shown documents of ``method``, best first."""
         if self.result is None:
             return []
         return [self.result.doc_ids[i] for i in self.result.top(method, self.top_k)]
-
-    top_k: int = 5
 
 
 class SearchApp:
@@ -302,8 +303,8 @@ class SearchApp:
     top_k : int
         Results per column at start (the slider changes it).
     searches : dict, optional
-        Prebuilt :class:`helpers.search.Search` objects by corpus key (tests pass small ones);
-        missing corpora are built on first use.
+        Prebuilt :class:`helpers.search.Search` objects by corpus key, e.g. to share one
+        between notebooks; missing corpora are built on first use.
 
     Examples
     --------
