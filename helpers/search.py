@@ -113,6 +113,14 @@ class SearchResult:
         """Positions of the ``k`` best documents by ``method``; ``k`` is capped at the corpus size."""
         return self.order(method)[: self.cap(k)]
 
+    def rank_of(self, doc_id: str) -> dict[str, int]:
+        """Where each method ranks document ``doc_id``: ``{method: rank}``, 1 = best."""
+        try:
+            position = self.doc_ids.index(doc_id)
+        except ValueError:
+            raise KeyError(f"no document with id {doc_id!r} in this corpus") from None
+        return {m: int(r[position]) for m, r in self.ranks.items()}
+
     def table(self, top_k: int = 10, by: str = "rerank", methods: Sequence[str] = METHODS) -> ResultTable:
         """The ``top_k`` documents by ``by``, with each method's score and rank.
 
@@ -357,6 +365,21 @@ class Search:
             rerank_depth=depth,
             notes=self._notes(query),
         )
+
+    def score_matrices(self, queries: Sequence[str], **kwargs: Any) -> dict[str, np.ndarray]:
+        """Search every query; return one (n_queries, n_documents) score matrix per method.
+
+        Feed a matrix to :func:`helpers.metrics.run_from_scores` to evaluate a method.
+
+        Parameters
+        ----------
+        queries : list of str
+            Query texts.
+        **kwargs
+            Passed to :meth:`search` (``weight``, ``first_stage``).
+        """
+        results = [self.search(q, **kwargs) for q in check_texts(queries, "queries")]
+        return {m: np.vstack([r.scores[m] for r in results]) for m in METHODS}
 
     def _rerank(self, query: str, first_stage: np.ndarray, depth: int) -> np.ndarray:
         candidates = np.argsort(ranks(first_stage), kind="stable")[:depth]

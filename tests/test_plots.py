@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers.fusion import min_max, ranks
-from helpers.plots.compare import result_rank_shift, score_bars
+from helpers.plots.compare import result_rank_shift, score_bars, scoreboard
 from helpers.search import SearchResult
 
 
@@ -112,3 +112,13 @@ def test_redrawing_in_place_shows_the_same_as_a_fresh_figure():
     assert [t.get_text() for t in refreshed.texts] == [t.get_text() for t in fresh.texts]
     assert [t.get_text() for t in refreshed.get_yticklabels()] == [t.get_text() for t in fresh.get_yticklabels()]
     assert refreshed.get_title() == fresh.get_title()
+
+
+def test_scoreboard_bars_are_group_means():
+    per_query = {"dense": {"q1": 1.0, "q2": 0.0, "q3": 0.5}, "bm25": {"q1": 0.0, "q2": 1.0, "q3": 1.0}}
+    fig = scoreboard(per_query, {"q1": "dense", "q2": "bm25", "q3": "bm25"})
+    heights = [round(b.get_height(), 6) for b in fig.axes[0].patches]
+    # groups sorted (bm25, dense) then "all queries"; one series per method
+    assert heights == [0.25, 1.0, 0.5, 1.0, 0.0, 0.666667]
+    with pytest.raises(ValueError, match="at least one method"):
+        scoreboard({}, {"q1": "dense"})

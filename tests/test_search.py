@@ -167,3 +167,13 @@ def test_demo_corpus_search_answers_showcase_queries():
     for query, (method, expected) in cases.items():
         result = search.search(query)
         assert result.doc_ids[result.top(method, 1)[0]] == expected
+
+
+def test_rank_of_and_score_matrices_agree_with_search(search, result):
+    assert result.rank_of("birth") == {m: int(r[0]) for m, r in result.ranks.items()}
+    with pytest.raises(KeyError, match="no document with id 'nope'"):
+        result.rank_of("nope")
+    matrices = search.score_matrices(["Where was Alan Turing born?", "RFC 791"], weight=0.3)
+    assert set(matrices) == set(result.scores) and matrices["bm25"].shape == (2, len(DOCS))
+    for method, matrix in matrices.items():
+        np.testing.assert_allclose(matrix[0], result.scores[method], rtol=1e-6)

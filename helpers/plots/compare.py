@@ -8,7 +8,7 @@ document, 0 = its worst), and the raw score is written at the end of each bar.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -18,7 +18,7 @@ from helpers.plots.rerank import rank_shift
 from helpers.plots.style import METHOD_COLORS, shorten, tutorial_style
 from helpers.search import SearchResult
 
-__all__ = ["score_bars", "result_rank_shift", "METHOD_LABELS"]
+__all__ = ["score_bars", "result_rank_shift", "scoreboard", "METHOD_LABELS"]
 
 _LABEL_CHARS = 34  # document titles are cut to this many characters
 _LABEL_INCHES = 3.9  # room they need at the tutorial's tick font size
@@ -182,4 +182,49 @@ def result_rank_shift(
     height = fig.get_size_inches()[1]
     top, bottom = 0.95 / height, 0.1 / height
     fig.axes[0].set_position([0.01, bottom, 0.98, 1 - top - bottom])
+    return fig
+
+
+def scoreboard(
+    per_query: Mapping[str, Mapping[str, float]],
+    groups: Mapping[str, str],
+    metric: str = "nDCG@10",
+) -> Figure:
+    """Grouped bars of each method's mean metric over each group of queries, plus over all.
+
+    Parameters
+    ----------
+    per_query : mapping
+        ``{method: {query_id: value}}``, e.g. from :func:`helpers.metrics.ndcg_per_query`.
+    groups : mapping
+        ``{query_id: group}``, e.g. the method each demo query was written for.
+    metric : str
+        Name of the metric, for the axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The mean is written on each bar.
+    """
+    methods = list(per_query)
+    if not methods:
+        raise ValueError("scoreboard needs at least one method's per-query values")
+    names = sorted(set(groups.values()))
+    members = {g: [q for q, gg in groups.items() if gg == g] for g in names}
+    members["all queries"] = list(groups)
+    means = {m: [float(np.mean([per_query[m][q] for q in members[g]])) for g in members] for m in methods}
+    width = 0.8 / len(methods)
+    x = np.arange(len(members))
+    with tutorial_style():
+        fig = Figure(figsize=(11, 4.8), layout="constrained")
+        ax = fig.add_subplot()
+        for j, m in enumerate(methods):
+            bars = ax.bar(x - 0.4 + width * (j + 0.5), means[m], width * 0.92, color=METHOD_COLORS[m], label=METHOD_LABELS[m])
+            ax.bar_label(bars, fmt="%.2f", fontsize=9)
+        ax.set_xticks(x, [f"{g}\n({len(members[g])} queries)" for g in members])
+        ax.set_ylim(0, 1.12)
+        ax.set_ylabel(f"mean {metric}")
+        ax.set_xlabel("queries written to favour")
+        ax.grid(axis="x", visible=False)
+        fig.legend(loc="outside upper center", ncols=len(methods), frameon=False)
     return fig
