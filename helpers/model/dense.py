@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.loading import sentence_transformer
+from helpers.loading import load_model, sentence_transformer
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 
-__all__ = ["SentenceTransformerEmbeddingFunction", "DefaultEmbeddingFunction"]
+__all__ = ["SentenceTransformerEmbeddingFunction", "DefaultEmbeddingFunction", "PRECISIONS", "native_bfloat16"]
+
+PRECISIONS = ("float32", "bfloat16", "auto")
+
+
+@lru_cache(maxsize=1)
+def native_bfloat16() -> bool:
+    """True when this CPU multiplies bfloat16 matrices in hardware (AVX512-BF16 or AMX, or Arm BF16).
+
+    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) also accepts plain
+    AVX512, where bfloat16 is only emulated; on x86 Linux the CPU flags must name a bfloat16
+    instruction set too. Without AVX512, bfloat16 matrix products run many times slower than
+    float32, so "auto" must not pick it there.
+    """
+    import torch
+
+    if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return False
+    if sys.platform.startswith("linux") and Path("/proc/cpuinfo").is_file():
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+        if "avx512" in text or "amx" in text:  # x86: the flags must include a native bfloat16 unit
+            return any(flag in text.split() for flag in ("avx512_bf16", "amx_bf16"))
+    return True  # Arm with BF16 (oneDNN checked it), or a platform whose flags we cannot read
+
+
+def _resolve_precision(precision: str, device: str) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}; got {precision!r}")
+    if precision != "auto":
+        return precision
+    return "bfloat16" if str(device).startswith("cpu") and native_bfloat16() else "float32"
+
+
+def bfloat16_sentence_transformer(model_name_or_path: str, **kwargs: Any) -> Any:
+    """Load a SentenceTransformer with its weights in bfloat16 (the factory behind ``precision="bfloat16"``)."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model_name_or_path, **kwargs).to(torch.bfloat16)
 
 
 class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
@@ -29,6 +69,13 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         ``"cpu"`` or ``"cuda"``.
     normalize_embeddings : bool
         Scale every vector to unit length, so the dot product is the cosine.
+    precision : {"float32", "bfloat16", "auto"}
+        Number format of the model's weights and activations. ``"float32"`` (the default)
+        gives exactly what ``SentenceTransformer.encode`` gives, the blog's numbers.
+        ``"bfloat16"`` halves memory traffic: about 2x the throughput on CPUs that compute
+        bfloat16 natively (AVX512-BF16, AMX), cosine 0.9999 against float32, but many times
+        *slower* on CPUs without it. ``"auto"`` picks bfloat16 only where :func:`native_bfloat16`
+        says the CPU has it, else float32. Outputs are float32 arrays either way.
     **kwargs
         Passed on to ``SentenceTransformer``.
 
@@ -48,6 +95,7 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         doc_instruction: str = "",
         device: str = "cpu",
         normalize_embeddings: bool = True,
+        precision: str = "float32",
         **kwargs: Any,
     ):
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -57,7 +105,11 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         self.query_instruction = query_instruction
         self.doc_instruction = doc_instruction
         self.normalize_embeddings = normalize_embeddings
-        self.model = sentence_transformer(model_name, device=device, **kwargs)
+        self.precision = _resolve_precision(precision, device)
+        if self.precision == "float32":
+            self.model = sentence_transformer(model_name, device=device, **kwargs)
+        else:  # a separate cached instance, so float32 users of the same model are unaffected
+            self.model = load_model(model_name, bfloat16_sentence_transformer, device=device, **kwargs)
 
     @property
     def dim(self) -> int:
@@ -81,6 +133,8 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         if not texts:
             return []
+        if self.precision != "float32":
+            return self._encode_low_precision(texts)
         embeddings = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -90,8 +144,23 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         )
         return list(embeddings.astype(np.float32, copy=False))
 
+    def _encode_low_precision(self, texts: list[str]) -> list[np.ndarray]:
+        # numpy has no bfloat16: take torch tensors, widen to float32 and normalize there,
+        # so the unit length is exact rather than rounded to bfloat16's 8 bits of mantissa.
+        import torch
+
+        with torch.inference_mode():
+            embeddings = self.model.encode(
+                texts, batch_size=self.batch_size, show_progress_bar=False, convert_to_tensor=True
+            )
+            embeddings = embeddings.float()
+            if self.normalize_embeddings:
+                embeddings = torch.nn.functional.normalize(embeddings, dim=1)
+        return list(embeddings.cpu().numpy())
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(model_name={str(self.model_name)!r}, dim={self.dim})"
+        extra = "" if self.precision == "float32" else f", precision={self.precision!r}"
+        return f"{type(self).__name__}(model_name={str(self.model_name)!r}, dim={self.dim}{extra})"
 
 
 class DefaultEmbeddingFunction(SentenceTransformerEmbeddingFunction):
