@@ -39,6 +39,11 @@ def test_empty_query_gives_a_hint_not_an_error(search, query):
     assert "Type a query" in view.message and "Type a query" in view.table_html
 
 
+def test_query_without_readable_characters_gives_a_message(search):
+    view = update(search, "\u200b")  # a zero-width space: not blank, yet no word piece
+    assert view.result is None and "no words to match" in view.message
+
+
 def test_methods_and_order_by_choose_columns(search):
     view = update(search, "RFC 791", methods=["bm25"], order_by="dense", top_k=3)
     assert "bm25 (rank)" in view.table_html and "dense (rank)" in view.table_html  # order_by is added

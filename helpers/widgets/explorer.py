@@ -11,6 +11,7 @@ projector resolution.
 
 from __future__ import annotations
 
+import html
 import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from helpers.plots.compare import METHOD_LABELS, result_rank_shift, score_bars
-from helpers.search import METHODS, EmptyQueryError, Search, SearchResult
+from helpers.search import METHODS, Search, SearchResult
 
 __all__ = ["ExplorerView", "update", "figure_svg", "explorer"]
 
@@ -69,7 +70,8 @@ def update(
     search : Search
         The corpus with its encoded documents.
     query : str
-        What the learner typed; an empty query gives a hint, not an error.
+        What the learner typed; an empty query (or one the models cannot read) gives a
+        message in the view, not an error.
     methods : sequence of str
         Methods shown as table columns and bars (at least one).
     order_by : str
@@ -92,8 +94,9 @@ def update(
     methods = [m for m in METHODS if m in methods or m == order_by]  # pipeline order
     try:
         result = search.search(query, weight=weight, first_stage=first_stage)
-    except EmptyQueryError as empty:
-        return ExplorerView(str(empty), None, f"<p><i>{empty}</i></p>")
+    except ValueError as problem:  # EmptyQueryError, or a query no model can read (e.g. only "\u200b")
+        message = html.escape(str(problem))
+        return ExplorerView(str(problem), None, f"<p><i>{message}</i></p>")
     table = result.table(top_k, by=order_by, methods=methods)
     figures = figures if figures is not None else {}
     view = ExplorerView(" ".join(result.notes), result, table._repr_html_())
