@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from helpers.model.base import check_texts
 
-__all__ = ["CACHE_ENV", "cache_dir", "cache_path", "corpus_hash", "encode_documents_cached"]
+__all__ = ["CACHE_ENV", "cache_dir", "cache_path", "cached_array", "corpus_hash", "encode_documents_cached"]
 
 CACHE_ENV = "RETRIEVAL_CACHE"
 _CHUNK = 512  # texts per progress-bar step; large enough that length-sorted batches stay tight
@@ -100,6 +101,35 @@ def _save_atomic(path: Path, array: np.ndarray) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def cached_array(name: str, key: str, compute: Callable[[], np.ndarray], folder: str | Path | None = None) -> np.ndarray:
+    """Load ``<folder>/<name>-<key>.npy``, or ``compute()`` it and save it atomically.
+
+    For any expensive result that is a pure function of its inputs (e.g. reranker scores):
+    ``key`` must change whenever an input does; build it with :func:`corpus_hash`.
+
+    Parameters
+    ----------
+    name : str
+        Readable part of the file name (``"maxsim-bm25-top100"``).
+    key : str
+        Fingerprint of everything the result depends on.
+    compute : callable
+        Returns the array when it is not cached.
+    folder : str or Path, optional
+        Cache folder (see :func:`cache_dir`).
+
+    Returns
+    -------
+    ndarray
+    """
+    path = cache_dir(folder) / f"{_slug(name)}-{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    array = np.asarray(compute())
+    _save_atomic(path, array)
+    return array
 
 
 def encode_documents_cached(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from helpers import embedding_cache
-from helpers.embedding_cache import CACHE_ENV, cache_dir, cache_path, corpus_hash, encode_documents_cached
+from helpers.embedding_cache import CACHE_ENV, cache_dir, cache_path, cached_array, corpus_hash, encode_documents_cached
 from helpers.model.dense import SentenceTransformerEmbeddingFunction
 
 DOCS = [
@@ -89,3 +89,17 @@ def test_cache_folder_setting(tmp_path, monkeypatch):
     monkeypatch.delenv(CACHE_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache_dir() == tmp_path / "xdg" / "retrieval-tutorial" / "embeddings"
+
+
+def test_cached_array_computes_once(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.arange(6, dtype=np.float32).reshape(2, 3)
+
+    key = corpus_hash(["q1", "q2"], "settings")
+    first = cached_array("scores", key, compute, tmp_path)
+    second = cached_array("scores", key, compute, tmp_path)
+    np.testing.assert_array_equal(first, second)
+    assert len(calls) == 1 and (tmp_path / f"scores-{key}.npy").is_file()

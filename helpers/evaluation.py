@@ -1,0 +1,232 @@
+"""Evaluate retrieval methods on a BEIR collection: one score matrix per method, fusion, tuning, a table.
+
+Every method produces a score matrix of shape ``(n_queries, n_documents)`` (``nan`` where a
+method did not score a document, e.g. outside a reranker's candidates);
+:func:`evaluate` turns a matrix into nDCG@10 and Recall@100 with :mod:`helpers.metrics`.
+Fusion reuses :mod:`helpers.fusion` query by query, exactly as a search over one query would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpers.embedding_cache import cached_array, corpus_hash, encode_documents_cached
+from helpers.fusion import reciprocal_rank_fusion, weighted_sum
+from helpers.metrics import ndcg_per_query, recall_at_k, run_from_scores
+
+__all__ = [
+    "PUBLISHED",
+    "MethodResult",
+    "ResultsTable",
+    "bm25_scores",
+    "dense_scores",
+    "rerank_scores",
+    "rrf_scores",
+    "weighted_scores",
+    "tune_weight",
+    "evaluate",
+    "relevant_ranks",
+]
+
+# Published SciFact nDCG@10 figures, with their sources, for the table beside ours.
+PUBLISHED = {
+    "BM25": (0.665, "BEIR paper (Thakur et al. 2021), Table 2"),
+    "BM25 + cross-encoder": (0.688, "BEIR paper, Table 2: BM25 top 100 + MiniLM-L6 cross-encoder"),
+    "all-MiniLM-L6-v2": (0.645, "MTEB results"),
+    "BM25 with stemming": (0.687, "bm25s (Lù 2024)"),
+}
+
+
+def bm25_scores(bm25_ef: Any, documents: list[str], queries: list[str]) -> np.ndarray:
+    """BM25 score of every document for every query; ``bm25_ef`` must be fitted on ``documents``."""
+    return (bm25_ef.encode_queries(queries) @ bm25_ef.encode_documents(documents).T).toarray()
+
+
+def dense_scores(
+    ef: Any, documents: list[str], queries: list[str], cache_folder: str | Path | None = None, show_progress: bool = True
+) -> np.ndarray:
+    """Cosine of every document with every query; document embeddings come from the disk cache when there."""
+    doc_vectors = encode_documents_cached(ef, documents, cache_folder, show_progress=show_progress)
+    return np.stack(ef.encode_queries(queries)) @ doc_vectors.T
+
+
+def _rows(scores: Sequence[np.ndarray]) -> list[np.ndarray]:
+    matrices = [np.asarray(s, dtype=np.float64) for s in scores]
+    if len({m.shape for m in matrices}) != 1 or matrices[0].ndim != 2:
+        raise ValueError(f"score matrices must share one 2-d shape; got {[m.shape for m in matrices]}")
+    return matrices
+
+
+def rrf_scores(scores: Sequence[np.ndarray], k: int = 60, top_n: int | None = None) -> np.ndarray:
+    """Reciprocal rank fusion of several score matrices, query by query (see :func:`helpers.fusion.reciprocal_rank_fusion`)."""
+    matrices = _rows(scores)
+    return np.vstack([reciprocal_rank_fusion(rows, k=k, top_n=top_n) for rows in zip(*matrices)])
+
+
+def weighted_scores(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Weighted sum of min-max normalized scores, query by query (see :func:`helpers.fusion.weighted_sum`)."""
+    matrices = _rows(scores)
+    return np.vstack([weighted_sum(rows, weights) for rows in zip(*matrices)])
+
+
+def rerank_scores(
+    rerank_fn: Any,
+    queries: list[str],
+    documents: list[str],
+    first_stage: np.ndarray,
+    depth: int = 100,
+    cache_folder: str | Path | None = None,
+    show_progress: bool = True,
+) -> np.ndarray:
+    """Rerank each query's first-stage top ``depth`` documents; ``nan`` for every other document.
+
+    The result is cached on disk (keyed by the reranker, the queries, the documents and the
+    candidates), since reranking is the slowest step of an evaluation.
+
+    Parameters
+    ----------
+    rerank_fn : BaseRerankFunction
+        Called as ``rerank_fn(query, candidates, top_k=depth)``.
+    queries : list of str
+        One per row of ``first_stage``.
+    documents : list of str
+        One per column of ``first_stage``.
+    first_stage : ndarray of shape (n_queries, n_documents)
+        Scores of the retriever whose top ``depth`` is reranked.
+    depth : int
+        Candidates per query (BEIR reranks the top 100).
+    cache_folder : str or Path, optional
+        Where the scores are cached (see :func:`helpers.embedding_cache.cache_dir`).
+    show_progress : bool
+        Show a progress bar over the queries.
+
+    Returns
+    -------
+    ndarray of shape (n_queries, n_documents)
+    """
+    first_stage = np.asarray(first_stage, dtype=np.float64)
+    depth = min(depth, first_stage.shape[1])
+    keyed = np.where(np.isnan(first_stage), -np.inf, first_stage)
+    candidates = np.argsort(-keyed, axis=1, kind="stable")[:, :depth]
+    name = str(getattr(rerank_fn, "model_name", ""))
+    key = corpus_hash(queries + documents, type(rerank_fn).__name__, name, candidates.tobytes())
+
+    def compute() -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        # Queries whose candidates overlap run back to back, so a reranker's document cache hits.
+        order = np.lexsort((candidates[:, 0],))
+        reranked = np.full(first_stage.shape, np.nan, dtype=np.float32)
+        for q in tqdm(order, desc="reranking", unit="query", disable=not show_progress):
+            cols = candidates[q]
+            results = rerank_fn(queries[q], [documents[i] for i in cols], top_k=depth)
+            reranked[q, cols[[r.index for r in results]]] = [r.score for r in results]
+        return reranked
+
+    return cached_array(f"{type(rerank_fn).__name__}-{Path(name).name}-top{depth}", key, compute, cache_folder)
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method's quality on one split: means and per-query nDCG@10."""
+
+    name: str
+    ndcg10: float
+    recall100: float
+    per_query: dict[str, float] = field(repr=False)
+
+
+def evaluate(name: str, scores: np.ndarray, query_ids: list[str], doc_ids: list[str], qrels: dict) -> MethodResult:
+    """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``."""
+    run = run_from_scores(query_ids, doc_ids, scores, k=100)
+    per_query = ndcg_per_query(qrels, run, k=10)
+    return MethodResult(name, float(np.mean(list(per_query.values()))), recall_at_k(qrels, run, k=100), per_query)
+
+
+def tune_weight(
+    dense: np.ndarray,
+    bm25: np.ndarray,
+    query_ids: list[str],
+    doc_ids: list[str],
+    qrels: dict,
+    grid: Sequence[float] = tuple(np.round(np.linspace(0, 1, 21), 2)),
+) -> tuple[float, dict[float, float]]:
+    """The dense weight ``w`` (BM25 gets ``1 - w``) with the best nDCG@10 on the given (train) split.
+
+    Returns
+    -------
+    best : float
+        The best weight; ties go to the smaller weight.
+    curve : dict of float to float
+        nDCG@10 at every weight in ``grid``, to plot.
+    """
+    curve = {}
+    for w in grid:
+        fused = weighted_scores([dense, bm25], [w, 1 - w])
+        curve[float(w)] = evaluate("weighted", fused, query_ids, doc_ids, qrels).ndcg10
+    best = max(curve, key=lambda w: (curve[w], -w))
+    return best, curve
+
+
+class ResultsTable:
+    """Our nDCG@10 and Recall@100 per method beside the published figures, as text and HTML."""
+
+    def __init__(self, results: list[MethodResult], published: dict[str, str] | None = None):
+        self.results = results
+        self.published = published or {}  # method name -> key of PUBLISHED
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """``(method, nDCG@10, Recall@100, published nDCG@10 and source)`` per method."""
+        rows = []
+        for r in self.results:
+            figure = PUBLISHED.get(self.published.get(r.name, ""))
+            cite = f"{figure[0]:.3f} ({self.published[r.name]}: {figure[1]})" if figure else ""
+            rows.append((r.name, f"{r.ndcg10:.3f}", f"{r.recall100:.3f}", cite))
+        return rows
+
+    def __str__(self) -> str:
+        header = ("method", "nDCG@10", "Recall@100", "published nDCG@10")
+        rows = [header, *self.rows()]
+        widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        return "\n".join(
+            "  ".join([row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].rjust(widths[2]), row[3]]).rstrip()
+            for row in rows
+        )
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        import html
+
+        cells = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self.rows()
+        )
+        head = "".join(f"<th>{h}</th>" for h in ("method", "nDCG@10", "Recall@100", "published nDCG@10"))
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
+
+
+def relevant_ranks(scores: dict[str, np.ndarray], row: int, relevant: Sequence[int]) -> dict[str, list[int | None]]:
+    """Where each method ranked each relevant document of one query (1 = top; None = not retrieved).
+
+    Parameters
+    ----------
+    scores : dict of str to ndarray
+        Score matrix per method.
+    row : int
+        The query's row.
+    relevant : list of int
+        Column indices of the query's relevant documents.
+    """
+    from helpers.fusion import ranks
+
+    out = {}
+    for method, matrix in scores.items():
+        values = matrix[row]
+        r = ranks(values)
+        out[method] = [None if not np.isfinite(values[i]) else int(r[i]) for i in relevant]
+    return out

@@ -1,0 +1,82 @@
+"""helpers.evaluation, helpers.plots.evaluation and helpers.widgets.evaluation on small real inputs."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from helpers import evaluation as ev
+from helpers.datasets import BeirDataset
+from helpers.fusion import reciprocal_rank_fusion, weighted_sum
+from helpers.metrics import ndcg_at_k, run_from_scores
+from helpers.plots import evaluation as plots
+from helpers.widgets.evaluation import update
+
+DOC_IDS = ["d0", "d1", "d2", "d3"]
+QUERY_IDS = ["q0", "q1"]
+QRELS = {"q0": {"d1": 1}, "q1": {"d3": 1}}
+DENSE = np.array([[0.9, 0.8, 0.1, 0.0], [0.2, 0.1, 0.3, 0.9]])
+BM25 = np.array([[0.0, 5.0, 4.0, 0.0], [6.0, 0.0, 0.0, 1.0]])
+
+
+def test_fusion_matrices_equal_helpers_fusion_row_by_row():
+    rrf = ev.rrf_scores([DENSE, BM25], k=60)
+    for row in range(2):
+        np.testing.assert_allclose(rrf[row], reciprocal_rank_fusion([DENSE[row], BM25[row]], k=60))
+    weighted = ev.weighted_scores([DENSE, BM25], [0.3, 0.7])
+    np.testing.assert_allclose(weighted[1], weighted_sum([DENSE[1], BM25[1]], [0.3, 0.7]))
+    with pytest.raises(ValueError, match="share one 2-d shape"):
+        ev.rrf_scores([DENSE, BM25[:1]])
+
+
+def test_evaluate_matches_metrics_and_tuning_picks_the_best_weight():
+    result = ev.evaluate("dense", DENSE, QUERY_IDS, DOC_IDS, QRELS)
+    assert result.ndcg10 == pytest.approx(ndcg_at_k(QRELS, run_from_scores(QUERY_IDS, DOC_IDS, DENSE), k=10))
+    assert set(result.per_query) == {"q0", "q1"} and result.recall100 == 1.0
+    best, curve = ev.tune_weight(DENSE, BM25, QUERY_IDS, DOC_IDS, QRELS, grid=[0.0, 0.5, 1.0])
+    assert curve[best] == max(curve.values())
+    assert curve[0.0] < 1.0 and best > 0.0  # BM25 alone misses q1's document at rank 1
+
+
+def test_rerank_scores_fill_only_the_candidates_and_are_cached(tmp_path):
+    from helpers.model.reranker import MaxSimRerankFunction
+
+    documents = ["Cats purr when happy.", "Dogs bark at night.", "Paris is in France.", "Kittens are young cats."]
+    queries = ["Why do cats purr?", "Capital of France"]
+    rf = MaxSimRerankFunction()
+    first = ev.rerank_scores(rf, queries, documents, BM25, depth=2, cache_folder=tmp_path, show_progress=False)
+    assert (np.isfinite(first).sum(axis=1) == 2).all()
+    np.testing.assert_allclose(first[0, [1, 2]], rf.score(queries[0], [documents[1], documents[2]]), atol=1e-6)
+    assert np.isnan(first[0, [0, 3]]).all()
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("should have come from the cache")
+
+    # Same class name and model, so the same cache key; calling it would fail.
+    refusing = type("MaxSimRerankFunction", (MaxSimRerankFunction,), {"__call__": refuse})()
+    again = ev.rerank_scores(refusing, queries, documents, BM25, depth=2, cache_folder=tmp_path, show_progress=False)
+    np.testing.assert_array_equal(first, again)
+
+
+def test_results_table_shows_published_figures():
+    results = [ev.evaluate("BM25", BM25, QUERY_IDS, DOC_IDS, QRELS)]
+    table = ev.ResultsTable(results, {"BM25": "BM25"})
+    assert "0.665 (BM25: BEIR paper" in str(table)
+    assert "<td>BM25</td>" in table._repr_html_()
+
+
+def test_plots_return_figures_and_win_loss_counts():
+    assert isinstance(plots.ndcg_bars({"BM25": 0.69, "dense": 0.645}, {"BM25": 0.665}), Figure)
+    assert isinstance(plots.weight_curve({0.0: 0.6, 0.5: 0.7, 1.0: 0.65}, 0.5), Figure)
+    fig = plots.win_loss({"a": 0.5, "b": 1.0, "c": 0.2}, {"a": 1.0, "b": 0.5, "c": 0.2}, ("x", "y"))
+    assert fig.axes[0].get_title() == "y vs x: better on 1, worse on 1, tied on 1 queries"
+    assert plots.method_color("BM25 top 100 + MaxSim rerank") == plots.METHOD_COLORS["rerank"]
+
+
+def test_widget_update_reports_the_ranks_of_relevant_documents():
+    dataset = BeirDataset("toy", "test", None, DOC_IDS, ["A", "B", "C", "D"], [""] * 4,
+                          {"q0": "first", "q1": "second"}, QRELS)
+    ranks, fig = update(dataset, {"dense": DENSE, "bm25": BM25}, "q1")
+    assert ranks == {"dense": [1], "bm25": [2]}
+    assert isinstance(fig, Figure)
+    with pytest.raises(KeyError, match="not in the test split"):
+        update(dataset, {"dense": DENSE}, "q404")
