@@ -45,3 +45,13 @@ def test_heatmap_writes_every_value_and_checks_its_labels():
 def test_bars_figure_for_any_number_of_documents():
     fig = similarity_bars([0.1, 0.9, -0.2, 0.5], ["w", "x", "y", "z"], "q")
     assert len(fig.axes[0].patches) == 4
+
+
+def test_the_widget_redraws_through_update_when_the_query_changes(ef, blog_docs, monkeypatch):
+    import helpers.widgets.dense as module
+
+    seen = []
+    monkeypatch.setattr(module, "update", lambda ef, query, docs, vectors: seen.append(query) or EMPTY_QUERY)
+    box, _ = module.similarity_widget(ef, blog_docs, value="first").children
+    box.value = "Where was Turing born?"
+    assert seen == ["first", "Where was Turing born?"] and box.continuous_update is False

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from helpers.model.sparse.bm25 import BM25EmbeddingFunction, TermContributions
 from helpers.plots.bm25 import contribution_bars
+from helpers.widgets import live_view, query_box
 
 EMPTY_QUERY = "Type a query and press Enter to see each term's share of the BM25 score."
 
@@ -63,18 +64,10 @@ def contribution_widget(
     -------
     ipywidgets.VBox
     """
-    import ipywidgets as widgets
-    from IPython.display import display
+    box = query_box(value)
 
-    box = widgets.Text(value=value, description="Query:", continuous_update=False, layout=widgets.Layout(width="90%"))
-    out = widgets.Output()
-
-    def redraw(_: Any = None) -> None:
+    def render() -> list[Any]:
         result = update(bm25_ef, box.value, docs, labels)
-        out.clear_output(wait=True)
-        with out:
-            display(result if isinstance(result, str) else result[1])
+        return [result if isinstance(result, str) else result[1]]
 
-    box.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([box, out])
+    return live_view([box], render)

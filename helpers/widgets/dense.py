@@ -9,6 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.plots.dense import similarity_bars
+from helpers.widgets import live_view, query_box
 
 EMPTY_QUERY = "Type a sentence and press Enter to compare it with the documents."
 
@@ -56,20 +57,11 @@ def similarity_widget(ef: Any, docs: Sequence[str], value: str = "Who was Alan T
     -------
     ipywidgets.VBox
     """
-    import ipywidgets as widgets
-    from IPython.display import display
-
     doc_vectors = np.stack(ef.encode_documents(list(docs)))
-    box = widgets.Text(value=value, description="Query:", continuous_update=False,
-                       layout=widgets.Layout(width="90%"))
-    out = widgets.Output()
+    box = query_box(value)
 
-    def redraw(_: Any = None) -> None:
+    def render() -> list[Any]:
         result = update(ef, box.value, docs, doc_vectors)
-        out.clear_output(wait=True)
-        with out:
-            display(result if isinstance(result, str) else result[1])
+        return [result if isinstance(result, str) else result[1]]
 
-    box.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([box, out])
+    return live_view([box], render)

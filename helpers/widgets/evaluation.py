@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from helpers.evaluation import relevant_ranks
 from helpers.plots.evaluation import query_ranks
 from helpers.plots.style import shorten
+from helpers.widgets import live_view
 
 __all__ = ["update", "query_ranks_widget"]
 
@@ -59,19 +60,8 @@ def query_ranks_widget(dataset: Any, scores: Mapping[str, np.ndarray], value: st
     ipywidgets.VBox
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     options = [(f"{q}: {shorten(text, 70)}", q) for q, text in dataset.queries.items()]
     box = widgets.Dropdown(options=options, value=value or options[0][1], description="Query:",
                            layout=widgets.Layout(width="90%"))
-    out = widgets.Output()
-
-    def redraw(_: Any = None) -> None:
-        _, fig = update(dataset, scores, box.value)
-        out.clear_output(wait=True)
-        with out:
-            display(fig)
-
-    box.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([box, out])
+    return live_view([box], lambda: [update(dataset, scores, box.value)[1]])
