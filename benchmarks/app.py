@@ -2,8 +2,10 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/app.py [--runs 3] [--queries 10]
 
-For each run it starts Voila exactly as ``make app`` does (on a free loopback port), opens
-the page in headless Chromium and records:
+First it fills the document-vector cache as ``make app`` does before starting Voila
+(:func:`helpers.app.build_cache`; ``--cold`` starts from an empty private cache folder
+instead, so the first kernel encodes the corpus itself). For each run it starts Voila exactly as ``make app`` does
+(on a free loopback port), opens the page in headless Chromium and records:
 
 - ``port``: Voila listening, from the moment it was started;
 - ``first results``: the first results and plot visible in the browser, from the same moment;
@@ -27,7 +29,8 @@ from pathlib import Path
 
 import psutil
 
-from helpers.app import EXAMPLES, voila_server
+from helpers.app import EXAMPLES, build_cache, voila_server
+from helpers.embedding_cache import CACHE_ENV
 from helpers.demo_data import load_demo_corpus
 
 BROWSER = os.environ.get("APP_TEST_BROWSER", "/usr/bin/chromium")
@@ -101,8 +104,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="Voila start-ups per notebook (default 3)")
     parser.add_argument("--queries", type=int, default=10, help="queries timed per run (default 10)")
     parser.add_argument("--no-preheat", action="store_true", help="serve without a pre-heated kernel (make app preheats)")
+    parser.add_argument("--cold", action="store_true", help="start with an empty document-vector cache (the first kernel encodes)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
+
+    if args.cold:
+        # A fresh, empty folder for this run only; the kernels inherit the setting.
+        os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="app-bench-cache-")
+        print(f"document-vector cache: empty at start ({os.environ[CACHE_ENV]})")
+    else:
+        t0 = time.monotonic()
+        folder = build_cache()
+        print(f"document-vector cache: {folder} (make app's build step took {time.monotonic() - t0:.1f} s here)")
 
     demo = load_demo_corpus()
     first = EXAMPLES["demo"][0]  # the page opens with it; typing it again sends no update

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,9 @@ __all__ = [
     "query_note_html",
     "results_html",
     "explanations_html",
+    "app_cache_dir",
+    "build_cache",
+    "build_search",
     "free_port",
     "voila_command",
     "voila_server",
@@ -259,6 +262,46 @@ EXAMPLES = {
 RERANK_DEPTH = 30  # the reranker rescores the hybrid top 30, as a production pipeline would
 
 
+def app_cache_dir() -> Path:
+    """Where the app keeps the corpora's dense vectors: ``$RETRIEVAL_CACHE`` if set, else
+    ``notebooks/work/embeddings`` (gitignored, safe to delete; the next start re-encodes)."""
+    from helpers.embedding_cache import CACHE_ENV
+
+    return Path(os.environ.get(CACHE_ENV) or APP_NOTEBOOK.parent / "work" / "embeddings").expanduser()
+
+
+def build_search(corpus: str, cache_dir: str | Path | None = None) -> Any:
+    """The :class:`~helpers.search.Search` the app uses for ``corpus`` ("demo" or "blog").
+
+    The dense document vectors come from the disk cache in ``cache_dir`` (default
+    :func:`app_cache_dir`), and are encoded and saved there on a miss. The reranker is not
+    warmed over the corpus: it sees only the hybrid top ``RERANK_DEPTH`` of each query and
+    encodes those documents as they come (its cache keeps them for the next query).
+    """
+    from helpers.search import Search
+
+    if corpus not in CORPORA:
+        raise ValueError(f"unknown corpus {corpus!r}; choose one of {list(CORPORA)}")
+    folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
+    options = {"rerank_depth": RERANK_DEPTH, "show_progress": False, "warm_up": False, "cache_dir": folder}
+    if corpus == "demo":
+        return Search.from_demo_corpus(**options)
+    ids = [f"blog-{i}" for i in range(1, len(BLOG_DOCUMENTS) + 1)]
+    return Search(list(BLOG_DOCUMENTS), ids=ids, **options)
+
+
+def build_cache(cache_dir: str | Path | None = None) -> Path:
+    """Encode every corpus the app offers into the disk cache (no-op for those already there).
+
+    ``make app`` runs this before starting Voila, so every visitor's kernel loads the
+    vectors instead of encoding them. Returns the cache folder.
+    """
+    folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
+    for corpus in CORPORA:
+        build_search(corpus, folder)
+    return folder
+
+
 @dataclass(frozen=True)
 class View:
     """What the page shows for one query: the plain result of :meth:`SearchApp.update`.
@@ -305,6 +348,8 @@ class SearchApp:
     searches : dict, optional
         Prebuilt :class:`helpers.search.Search` objects by corpus key, e.g. to share one
         between notebooks; missing corpora are built on first use.
+    cache_dir : str or Path, optional
+        Where the corpora's dense vectors are cached; default :func:`app_cache_dir`.
 
     Examples
     --------
@@ -314,8 +359,9 @@ class SearchApp:
     'turing-birth'
     """
 
-    def __init__(self, top_k: int = 5, searches: Mapping[str, Any] | None = None):
+    def __init__(self, top_k: int = 5, searches: Mapping[str, Any] | None = None, cache_dir: str | Path | None = None):
         self.top_k = top_k
+        self.cache_dir = app_cache_dir() if cache_dir is None else Path(cache_dir)
         self._searches: dict[str, Any] = dict(searches or {})
         self._widget: Any = None
         self.view: View | None = None  # what the widget shows now
@@ -326,13 +372,7 @@ class SearchApp:
         if corpus not in CORPORA:
             raise ValueError(f"unknown corpus {corpus!r}; choose one of {list(CORPORA)}")
         if corpus not in self._searches:
-            from helpers.search import Search
-
-            if corpus == "demo":
-                self._searches[corpus] = Search.from_demo_corpus(rerank_depth=RERANK_DEPTH, show_progress=False)
-            else:
-                ids = [f"blog-{i}" for i in range(1, len(BLOG_DOCUMENTS) + 1)]
-                self._searches[corpus] = Search(list(BLOG_DOCUMENTS), ids=ids, rerank_depth=RERANK_DEPTH, show_progress=False)
+            self._searches[corpus] = build_search(corpus, self.cache_dir)
         return self._searches[corpus]
 
     def update(self, query: str, corpus: str = "demo", top_k: int | None = None) -> View:
@@ -361,11 +401,8 @@ class SearchApp:
             ]
             for method in METHODS
         }
-        # The plot's title quotes the query, and matplotlib reads $...$ in text as mathematics
-        # (an unbalanced "$\\frac{$" would even fail to draw): escape the dollars.
-        plotted = replace(result, query=result.query.replace("$", r"\$"))
         # One figure per app, redrawn in place: faster than building a new one per query.
-        figure = score_bars(plotted, k, by="rerank", methods=METHODS, fig=self._figure)
+        figure = score_bars(result, k, by="rerank", methods=METHODS, fig=self._figure)
         self._figure = figure
         return View(fitted, query_note_html(fitted), results_html(columns, corpus), figure, result, k)
 
@@ -609,6 +646,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     if token is None and not _is_loopback(args.host):
         # Short, lower case, no look-alikes (0/o, 1/l/i): easy to read out or copy from a whiteboard.
         token = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
+    print(f"Preparing the corpora's document vectors in {app_cache_dir()} (loaded, or encoded once)...", flush=True)
+    build_cache()  # every visitor's kernel then loads the vectors instead of encoding them
     command, env = voila_command(host=args.host, port=args.port, preheat=not args.no_preheat, token=token)
     shown = socket.gethostname() if args.host in {"0.0.0.0", "::"} else args.host
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")

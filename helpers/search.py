@@ -29,9 +29,11 @@ Example
 from __future__ import annotations
 
 import html
+import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -204,10 +206,11 @@ class ResultTable:
 class Search:
     """An in-memory search over a small corpus with every method at once.
 
-    The documents are encoded once, here: dense vectors, BM25 vectors (the BM25 function is
-    fitted on this corpus when it is not fitted yet), and, for rerankers that cache document
+    The documents are encoded once, here: dense vectors (loaded from a disk cache when
+    ``cache_dir`` is given and the corpus was encoded before), BM25 vectors (the BM25 function
+    is fitted on this corpus when it is not fitted yet), and, for rerankers that cache document
     encodings such as :class:`~helpers.model.reranker.MaxSimRerankFunction` (they have a
-    ``cache_info`` method), a warm-up pass so the first query is as fast as the next.
+    ``cache_info`` method), optionally a warm-up pass so the first query is as fast as the next.
 
     Parameters
     ----------
@@ -233,6 +236,17 @@ class Search:
         Damping constant of reciprocal rank fusion (60, as in Milvus's RRFRanker).
     show_progress : bool
         Show a progress bar while encoding the documents.
+    warm_up : bool, optional
+        Encode every document for the reranker now (when it caches document encodings),
+        so that the first query is as fast as the next. ``None`` (default) warms up only
+        when every query reranks every document (``rerank_depth=None``); with a shallow
+        ``rerank_depth`` the reranker encodes just the documents it is given, as they come.
+    cache_dir : str, Path or True, optional
+        Keep the dense document vectors on disk (:mod:`helpers.embedding_cache`), keyed by
+        model, precision, settings and the texts, so the next ``Search`` of the same corpus
+        loads them instead of encoding. A folder (notebooks pass ``"work/embeddings"``), or
+        ``True`` for the default folder (``$RETRIEVAL_CACHE``, else the user cache folder);
+        ``None`` or ``False`` (default) encodes every time and writes nothing.
 
     Examples
     --------
@@ -252,16 +266,22 @@ class Search:
         rerank_depth: int | None = None,
         rrf_k: int = 60,
         show_progress: bool = True,
+        warm_up: bool | None = None,
+        cache_dir: str | Path | bool | None = None,
     ):
         self.texts = _check_corpus(documents)
         self.doc_ids = _check_ids(ids, len(self.texts))
         self.titles = _check_titles(titles, self.texts)
         if rerank_depth is not None and (isinstance(rerank_depth, bool) or not isinstance(rerank_depth, int) or rerank_depth < 1):
             raise ValueError(f"rerank_depth must be a positive integer or None (rerank everything), got {rerank_depth!r}")
+        if warm_up is not None and not isinstance(warm_up, bool):
+            raise TypeError(f"warm_up must be True, False or None (automatic), got {warm_up!r}")
+        if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike, bool)):
+            raise TypeError(f"cache_dir must be a folder, True (the default folder) or None (no cache), got {cache_dir!r}")
         self.rerank_depth = rerank_depth
         self.rrf_k = rrf_k
         self.dense_ef, self.bm25_ef, self.rerank_fn = _default_functions(dense_ef, bm25_ef, rerank_fn)
-        self._encode(show_progress)
+        self._encode(show_progress, rerank_depth is None if warm_up is None else warm_up, cache_dir)
 
     @classmethod
     def from_demo_corpus(cls, corpus: Any = None, **kwargs: Any) -> Search:
@@ -288,27 +308,40 @@ class Search:
             f"bm25={type(self.bm25_ef).__name__}, rerank={type(self.rerank_fn).__name__})"
         )
 
-    def _encode(self, show_progress: bool) -> None:
+    def _encode(self, show_progress: bool, warm_up: bool, cache_dir: str | Path | bool | None) -> None:
         from tqdm.auto import tqdm
 
         if not _is_fitted(self.bm25_ef):
             self.bm25_ef.fit(self.texts)
         self._bm25_docs = self.bm25_ef.encode_documents(self.texts).tocsr()
-        batches = [self.texts[i : i + _ENCODE_BATCH] for i in range(0, len(self.texts), _ENCODE_BATCH)]
+        if cache_dir is None or cache_dir is False:
+            dense = self._encode_dense(show_progress)
+        else:
+            from helpers.embedding_cache import encode_documents_cached
+
+            folder = None if cache_dir is True else cache_dir
+            dense = encode_documents_cached(self.dense_ef, self.texts, folder, show_progress=show_progress)
+        self._dense_docs = np.asarray(dense, dtype=np.float32)
         # Rerankers with a document cache (MaxSim's token embeddings; they expose cache_info())
-        # get a warm-up pass whose answer is discarded, so the first real query pays only for
+        # may get a warm-up pass whose answer is discarded, so the first real query pays only for
         # itself. Others (a paid API) are never called before a real query.
-        warm_up = hasattr(self.rerank_fn, "cache_info")
+        if warm_up and hasattr(self.rerank_fn, "cache_info"):
+            batches = [self.texts[i : i + _ENCODE_BATCH] for i in range(0, len(self.texts), _ENCODE_BATCH)]
+            with tqdm(total=len(self.texts), desc="Warming up the reranker", unit="doc", disable=not show_progress) as bar:
+                for batch in batches:
+                    self.rerank_fn("warm-up", batch, top_k=1)
+                    bar.update(len(batch))
+
+    def _encode_dense(self, show_progress: bool) -> np.ndarray:
+        from tqdm.auto import tqdm
+
         dense = []
-        total = len(self.texts) * (2 if warm_up else 1)
-        with tqdm(total=total, desc="Encoding documents", unit="doc", disable=not show_progress) as bar:
-            for batch in batches:
+        with tqdm(total=len(self.texts), desc="Encoding documents", unit="doc", disable=not show_progress) as bar:
+            for i in range(0, len(self.texts), _ENCODE_BATCH):
+                batch = self.texts[i : i + _ENCODE_BATCH]
                 dense.extend(self.dense_ef.encode_documents(batch))
                 bar.update(len(batch))
-            for batch in batches if warm_up else []:
-                self.rerank_fn("warm-up", batch, top_k=1)
-                bar.update(len(batch))
-        self._dense_docs = np.vstack(dense).astype(np.float32)
+        return np.vstack(dense)
 
     def search(self, query: str, weight: float = 0.5, first_stage: str = "rrf") -> SearchResult:
         """Score every document for ``query`` by every method.

@@ -116,9 +116,9 @@ def test_fit_query_rejects_non_strings(minilm):
 
 
 @pytest.fixture(scope="module")
-def playground():
-    """A SearchApp; tests use the blog's seven documents, which encode in a moment."""
-    return app.SearchApp()
+def playground(tmp_path_factory):
+    """A SearchApp with its own vector cache; tests use the blog's seven documents, which encode in a moment."""
+    return app.SearchApp(cache_dir=tmp_path_factory.mktemp("embeddings"))
 
 
 def test_update_shows_what_search_computes(playground):
@@ -145,12 +145,26 @@ def test_empty_query_gives_a_hint_not_an_error(playground):
 
 @pytest.mark.parametrize("query", [r"$\frac{$", "cost $5 to $10", HOSTILE])
 def test_plot_draws_any_query(playground, query):
-    # matplotlib reads $...$ as mathematics: unescaped, the first query fails to draw.
+    # matplotlib reads $...$ as mathematics: parsed, the first query fails to draw.
     from helpers.widgets.explorer import figure_svg
 
     view = playground.update(query, "blog")
     svg = figure_svg(view.figure).decode()
     assert svg.startswith("<?xml") and "<img" not in svg
+    assert view.figure.axes[0].get_title(loc="left").startswith(repr(query)[:20])  # shown as typed
+
+
+def test_app_searches_load_cached_vectors_and_skip_the_reranker_warm_up(playground, tmp_path):
+    reference = playground.search_for("blog")
+    built = app.build_search("blog", tmp_path)
+    (path,) = tmp_path.glob("*.npy")
+    np.testing.assert_allclose(np.load(path), reference._dense_docs, atol=1e-5)
+    assert built.rerank_depth == app.RERANK_DEPTH
+    assert built.rerank_fn.cache_info()["documents"] == 0  # the reranker encodes only what it reranks
+    np.save(path, -np.load(path))  # a new kernel's Search reads the file, not the model
+    query = "Who coined the term artificial intelligence?"
+    np.testing.assert_allclose(app.build_search("blog", tmp_path).search(query).scores["dense"],
+                               -reference.search(query).scores["dense"], atol=1e-5)  # fmt: skip
 
 
 def test_unknown_corpus_names_the_choices(playground):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -122,3 +124,26 @@ def test_scoreboard_bars_are_group_means():
     assert heights == [0.25, 1.0, 0.5, 1.0, 0.0, 0.666667]
     with pytest.raises(ValueError, match="at least one method"):
         scoreboard({}, {"q1": "dense"})
+
+
+def test_dollars_show_as_typed_and_a_long_title_fits_the_figure():
+    # matplotlib reads $...$ as mathematics: "$\frac{$" would not draw, "$5 to $10" would lose its dollars.
+    result = make_result(6)
+    query = r"what did $\frac{$ cost, $5 to $10? " + "and a very long question that goes on and on " * 4
+    titles = [f"Price ${i} to ${i + 5} of a document whose title runs on" for i in range(6)]
+    result = SearchResult(**{**result.__dict__, "query": query, "titles": titles})
+    fig = score_bars(result, top_k=5, methods=("dense", "bm25", "rrf", "rerank"))
+    for redraw in (False, True):  # a fresh figure, then one updated in place
+        fig = score_bars(result, top_k=5, methods=("dense", "bm25", "rrf", "rerank"), fig=fig if redraw else None)
+        fig.savefig(io.BytesIO(), format="png")  # draws every text
+        ax = fig.axes[0]
+        title = ax.get_title(loc="left")
+        assert title.startswith(r"'what did $\\frac{$ cost, $5 to $10?") and title.endswith("by reranked (MaxSim)")
+        assert "…" in title
+        box, page = ax._left_title.get_window_extent(), fig.bbox
+        assert page.x0 <= box.x0 and box.x1 <= page.x1, "the title runs off the figure"
+        assert all("$" in t.get_text() and not t.get_parse_math() for t in ax.get_yticklabels())
+    chart = result_rank_shift(result, top_k=5)
+    chart.savefig(io.BytesIO(), format="png")
+    with_dollars = [t for t in chart.axes[0].texts if "$" in t.get_text()]
+    assert with_dollars and not any(t.get_parse_math() for t in with_dollars)

@@ -177,3 +177,60 @@ def test_rank_of_and_score_matrices_agree_with_search(search, result):
     assert set(matrices) == set(result.scores) and matrices["bm25"].shape == (2, len(DOCS))
     for method, matrix in matrices.items():
         np.testing.assert_allclose(matrix[0], result.scores[method], rtol=1e-6)
+
+
+# --- start-up: reranker warm-up and the dense-vector disk cache ------------------------------
+
+
+def fresh_reranker():
+    from helpers.model.reranker import MaxSimRerankFunction
+
+    return MaxSimRerankFunction()  # the model is shared (helpers.loading); the token cache is new
+
+
+def test_reranker_is_warmed_only_when_every_document_is_reranked(search):
+    shared = {"dense_ef": search.dense_ef, "bm25_ef": search.bm25_ef, "show_progress": False}
+    full = Search(DOCS, rerank_fn=fresh_reranker(), **shared)
+    assert full.rerank_fn.cache_info()["documents"] == len(DOCS)
+    shallow = Search(DOCS, rerank_fn=fresh_reranker(), rerank_depth=3, **shared)
+    assert shallow.rerank_fn.cache_info()["documents"] == 0
+    shallow.search("Where was Alan Turing born?")
+    assert shallow.rerank_fn.cache_info()["documents"] == 3  # encoded as needed
+    forced = Search(DOCS, rerank_fn=fresh_reranker(), rerank_depth=3, warm_up=True, **shared)
+    assert forced.rerank_fn.cache_info()["documents"] == len(DOCS)
+    skipped = Search(DOCS, rerank_fn=fresh_reranker(), warm_up=False, **shared)
+    assert skipped.rerank_fn.cache_info()["documents"] == 0
+    query = "Where was Alan Turing born?"
+    np.testing.assert_allclose(skipped.search(query).scores["rerank"], full.search(query).scores["rerank"], rtol=1e-5)
+
+
+def test_dense_vectors_are_cached_on_disk_and_loaded_next_time(search, tmp_path):
+    shared = {"dense_ef": search.dense_ef, "bm25_ef": search.bm25_ef, "rerank_fn": search.rerank_fn,
+              "show_progress": False}  # fmt: skip
+    first = Search(DOCS, ids=IDS, cache_dir=tmp_path, **shared)
+    (path,) = tmp_path.glob("*.npy")
+    # The cached vectors are the encoder's (batching can change the last bits only).
+    np.testing.assert_allclose(np.load(path), search._dense_docs, atol=1e-5)
+    query = "Where was Alan Turing born?"
+    np.testing.assert_allclose(first.search(query).scores["dense"], search.search(query).scores["dense"], atol=1e-5)
+    # A second Search reads the file instead of encoding: negated vectors on disk negate its scores.
+    np.save(path, -np.load(path))
+    second = Search(DOCS, ids=IDS, cache_dir=tmp_path, **shared)
+    np.testing.assert_allclose(second.search(query).scores["dense"], -first.search(query).scores["dense"], atol=1e-6)
+    # Another corpus gets its own file.
+    Search(DOCS[:3], cache_dir=tmp_path, **shared)
+    assert len(list(tmp_path.glob("*.npy"))) == 2
+
+
+def test_cache_dir_true_uses_the_default_folder(search, tmp_path, monkeypatch):
+    monkeypatch.setenv("RETRIEVAL_CACHE", str(tmp_path / "env-cache"))
+    Search(DOCS, dense_ef=search.dense_ef, rerank_fn=search.rerank_fn, show_progress=False, cache_dir=True)
+    assert len(list((tmp_path / "env-cache").glob("*.npy"))) == 1
+
+
+def test_bad_start_up_options_name_the_choices(search):
+    shared = {"dense_ef": search.dense_ef, "rerank_fn": search.rerank_fn, "show_progress": False}
+    with pytest.raises(TypeError, match="warm_up must be True, False or None"):
+        Search(DOCS, warm_up="yes", **shared)
+    with pytest.raises(TypeError, match="cache_dir must be a folder"):
+        Search(DOCS, cache_dir=3, **shared)

@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from helpers.fusion import min_max
 from helpers.plots.rerank import rank_shift
@@ -22,6 +23,7 @@ __all__ = ["score_bars", "result_rank_shift", "scoreboard", "METHOD_LABELS"]
 
 _LABEL_CHARS = 34  # document titles are cut to this many characters
 _LABEL_INCHES = 3.9  # room they need at the tutorial's tick font size
+_QUERY_CHARS = 60  # the query in the title is cut so the title fits the 11-inch figure's width
 
 METHOD_LABELS = {
     "dense": "dense (cosine)",
@@ -79,7 +81,7 @@ def score_bars(
     labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
     scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
     values = [[_raw_label(method, v) for v in result.scores[method][positions]] for method in methods]
-    title = f"{shorten(result.query, 70)!r}: top {n} by {METHOD_LABELS[by]}"
+    title = f"{shorten(result.query, _QUERY_CHARS)!r}: top {n} by {METHOD_LABELS[by]}"
     layout = (n, tuple(methods))
     with tutorial_style():
         if fig is not None and getattr(fig, "_score_bars_layout", None) == layout:
@@ -104,23 +106,27 @@ def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], 
         fig.set_size_inches(size)
     # Fixed margins in inches instead of a layout engine: labels are cut to a known
     # width, and constrained layout would measure every text again on each redraw.
-    fig.subplots_adjust(left=_LABEL_INCHES / size[0], right=0.98, top=1 - 1.05 / size[1], bottom=0.7 / size[1])
+    left, right = _LABEL_INCHES / size[0], 0.98
+    fig.subplots_adjust(left=left, right=right, top=1 - 1.05 / size[1], bottom=0.7 / size[1])
     ax = fig.add_subplot()
     y = np.arange(n)[::-1]  # best document on top
     artists = []
     for j, method in enumerate(methods):
         offsets = y + (m - 1) / 2 * height - j * height
         bars = ax.barh(offsets, scaled[j], height=height * 0.92, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
-        texts = [ax.text(w, yy, v, va="center", fontsize=10) for yy, w, v in zip(offsets, scaled[j], values[j])]
+        texts = [ax.text(w, yy, v, va="center", fontsize=10, parse_math=False) for yy, w, v in zip(offsets, scaled[j], values[j])]
         artists.append((list(bars), texts))
     ax.set_yticks(y, labels)
+    _plain_text(ax.get_yticklabels())
     ax.set_ylim(-0.5, n - 0.5)
     ax.set_xlim(0, 1.25)  # room for the raw-value labels
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_xlabel("scaled score (1 = the method's best document); raw score on each bar")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=m, frameon=False, borderaxespad=0.2)
-    ax.set_title(title, pad=32)
+    # The title starts at the figure's left edge, above the labels, so it gets the figure's
+    # whole width rather than only the axes' (the query in it can be long).
+    ax.set_title(title, pad=32, loc="left", x=(0.01 - left) / (right - left), parse_math=False)
     fig._score_bars_artists = artists
     return fig
 
@@ -133,7 +139,15 @@ def _refresh(fig: Figure, labels: list[str], scaled: list[np.ndarray], values: l
             text.set_x(width)
             text.set_text(string)
     ax.set_yticklabels(labels)
-    ax.set_title(title, pad=32)
+    _plain_text(ax.get_yticklabels())
+    ax.set_title(title, pad=32, loc="left")
+
+
+def _plain_text(texts: Sequence[Text]) -> None:
+    """Show user text as typed: matplotlib would read ``$...$`` in it as mathematics
+    (and fail to draw an unbalanced ``$\\frac{$``)."""
+    for text in texts:
+        text.set_parse_math(False)
 
 
 def result_rank_shift(
@@ -178,6 +192,7 @@ def result_rank_shift(
     )
     # The chart keeps its labels inside the axes, so fixed margins (room for the title and
     # column names on top) look the same as constrained layout and render twice as fast.
+    _plain_text(fig.axes[0].texts)  # document titles are user text
     fig.set_layout_engine("none")
     height = fig.get_size_inches()[1]
     top, bottom = 0.95 / height, 0.1 / height
