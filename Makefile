@@ -20,7 +20,7 @@ lab: $(STAMP)  ## set up, then open the tutorial in JupyterLab
 test: $(STAMP)  ## set up, then run the unit tests and every notebook (nbval)
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
-app: $(STAMP)  ## set up, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
+app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
 	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866) $(if $(TOKEN),--token $(TOKEN))
 
 check: $(STAMP)  ## print the setup checker's report
