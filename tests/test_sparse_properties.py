@@ -23,7 +23,8 @@ positive_k1s = st.floats(min_value=0.05, max_value=3.0)  # rank_bm25 divides 0 b
 bs = st.floats(min_value=0.0, max_value=1.0)
 epsilons = st.floats(min_value=0.0, max_value=1.0)
 
-SETTINGS = settings(max_examples=40, deadline=None)
+# derandomize: CI sees the same examples on every run, so a red build is reproducible.
+SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
 
 @SETTINGS
@@ -32,6 +33,9 @@ def test_scores_equal_rank_bm25(corpus, query, k1, b, epsilon):
     ef = BM25EmbeddingFunction(EN, corpus, k1=k1, b=b, epsilon=epsilon)
     ours = (ef.encode_queries([query]) @ ef.encode_documents(corpus).T).toarray()[0]
     theirs = BM25Okapi([EN(d) for d in corpus], k1=k1, b=b, epsilon=epsilon).get_scores(EN(query))
+    # rank_bm25 computes 0/0 = nan for an empty document at b = 1; a term it lacks adds 0.
+    empty = np.array([not EN(d) for d in corpus])
+    theirs = np.where(empty & np.isnan(theirs), 0.0, theirs)
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
 
 
