@@ -23,8 +23,7 @@ positive_k1s = st.floats(min_value=0.05, max_value=3.0)  # rank_bm25 divides 0 b
 bs = st.floats(min_value=0.0, max_value=1.0)
 epsilons = st.floats(min_value=0.0, max_value=1.0)
 
-# derandomize: CI sees the same examples on every run, so a red build is reproducible.
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
+SETTINGS = settings(max_examples=40, deadline=None)  # derandomized by tests/conftest.py
 
 
 @SETTINGS
