@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from helpers.plots.rerank import rank_shift
 from helpers.search import EmptyQueryError, Search
+from helpers.widgets import live_view
 
 __all__ = ["RerankView", "update", "rerank_widget", "reranker_name"]
 
@@ -120,7 +121,6 @@ def rerank_widget(
     ipywidgets.VBox
     """
     import ipywidgets as widgets
-    from IPython.display import display
 
     queries = dict(queries or {})
     box = widgets.Combobox(
@@ -129,19 +129,11 @@ def rerank_widget(
         layout=widgets.Layout(width="70%"),
     )
     stage = widgets.Dropdown(options=list(FIRST_STAGES.items()), value="bm25", description="First stage:")
-    out = widgets.Output()
 
-    def redraw(_: Any = None) -> None:
+    def render() -> list[Any]:
         view = update(search, box.value, stage.value, queries.get(box.value))
-        out.clear_output(wait=True)
-        with out:
-            if isinstance(view, str):
-                print(view)
-            else:
-                print("\n".join(view.moves) or "No judged document for this query: stars mark none.")
-                display(view.figure)
+        if isinstance(view, str):
+            return [view]
+        return ["\n".join(view.moves) or "No judged document for this query: stars mark none.", view.figure]
 
-    box.observe(redraw, names="value")
-    stage.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([box, stage]), out])
+    return live_view([box, stage], render)
