@@ -182,3 +182,20 @@ def test_bad_settings_are_errors(kwargs):
 
 def test_repr_names_the_model(rf):
     assert repr(rf) == "MaxSimRerankFunction(model_name='all-MiniLM-L6-v2', cache_mb=256)"
+
+
+def test_added_token_vectors_are_used_instead_of_encoding(minilm):
+    rf = MaxSimRerankFunction()
+    raw = [t[1:-1].numpy() * 3.0 for t in minilm.encode(DOCS, output_value="token_embeddings")]
+    rf.add_documents(DOCS, raw)  # raw, unnormalized vectors are scaled to unit rows
+    got = rf.score(QUERY, DOCS)
+    assert rf.cache_info()["misses"] == 0
+    np.testing.assert_allclose(got, reference_scores(minilm, QUERY, DOCS), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(rf.document_tokens(DOCS[:1])[0], axis=1), 1.0, rtol=1e-6)
+
+
+def test_added_token_vectors_must_fit_the_model(rf):
+    with pytest.raises(ValueError, match="one per document"):
+        rf.add_documents(DOCS, [])
+    with pytest.raises(ValueError, match=r"shape \(length, 384\)"):
+        rf.add_documents(DOCS[:1], [np.ones((3, 5))])

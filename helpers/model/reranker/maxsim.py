@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from helpers.loading import sentence_transformer
-from helpers.model.base import BaseRerankFunction, RerankResult
+from helpers.model.base import BaseRerankFunction, RerankResult, check_texts
 from helpers.model.reranker._common import check_rerank_args, top_results
 
 __all__ = ["MaxSimRerankFunction"]
@@ -133,6 +133,32 @@ class MaxSimRerankFunction(BaseRerankFunction):
         query_tokens, doc_tokens = self._encode([query, document])
         return pieces[0], pieces[1], query_tokens @ doc_tokens.T
 
+    def document_tokens(self, documents: list[str]) -> list[np.ndarray]:
+        """Unit-length token vectors of each document (``length x dim`` float32), from the cache when there."""
+        return self._document_tokens(check_texts(documents, "documents"))
+
+    def add_documents(self, documents: list[str], tokens: list[np.ndarray]) -> None:
+        """Put precomputed token vectors into the cache, e.g. loaded from disk or from a shared forward pass.
+
+        Parameters
+        ----------
+        documents : list of str
+            The texts, exactly as they will be reranked.
+        tokens : list of ndarray
+            One ``(length, dim)`` array per document, as :meth:`document_tokens` returns them
+            (unit rows, no [CLS] or [SEP]); rows are normalized again here, so raw token
+            embeddings from the same model are accepted too.
+        """
+        documents = check_texts(documents, "documents")
+        if len(tokens) != len(documents):
+            raise ValueError(f"got {len(tokens)} token arrays for {len(documents)} documents; pass one per document")
+        dim = self.model.get_embedding_dimension()
+        for text, matrix in zip(documents, tokens):
+            matrix = np.asarray(matrix, dtype=np.float32)
+            if matrix.ndim != 2 or matrix.shape[1] != dim:
+                raise ValueError(f"token arrays must have shape (length, {dim}); got {matrix.shape}")
+            self._cache.put(text, _unit_rows(matrix))
+
     def _document_tokens(self, documents: list[str]) -> list[np.ndarray]:
         found = {text: self._cache.get(text) for text in dict.fromkeys(documents)}
         missing = [text for text, tokens in found.items() if tokens is None]
@@ -149,12 +175,7 @@ class MaxSimRerankFunction(BaseRerankFunction):
         embeddings = self.model.encode(
             texts, output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
         )
-        result = []
-        for tokens in embeddings:
-            tokens = tokens[1:-1].float().cpu().numpy()
-            norms = np.linalg.norm(tokens, axis=1, keepdims=True)
-            result.append(tokens / np.maximum(norms, 1e-12))
-        return result
+        return [_unit_rows(tokens[1:-1].float().cpu().numpy()) for tokens in embeddings]
 
     def _word_pieces(self, text: str) -> list[str]:
         ids = self.model.tokenizer(text, truncation=True, max_length=self.max_length)["input_ids"]
@@ -166,6 +187,11 @@ class MaxSimRerankFunction(BaseRerankFunction):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_name={str(self.model_name)!r}, cache_mb={self.cache_mb:g})"
+
+
+def _unit_rows(tokens: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(tokens, axis=1, keepdims=True)
+    return tokens / np.maximum(norms, 1e-12)
 
 
 def _maxsim(query_tokens: np.ndarray, doc_tokens: list[np.ndarray]) -> np.ndarray:
