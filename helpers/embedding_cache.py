@@ -21,7 +21,7 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,9 @@ import numpy as np
 
 from helpers.model.base import check_texts
 
-__all__ = ["CACHE_ENV", "cache_dir", "cache_path", "cached_array", "corpus_hash", "encode_documents_cached"]
+__all__ = [
+    "CACHE_ENV", "cache_dir", "cache_path", "cached_array", "cached_ragged", "corpus_hash", "encode_documents_cached",
+]
 
 CACHE_ENV = "RETRIEVAL_CACHE"
 _CHUNK = 512  # texts per progress-bar step; large enough that length-sorted batches stay tight
@@ -132,11 +134,60 @@ def cached_array(name: str, key: str, compute: Callable[[], np.ndarray], folder:
     return array
 
 
+def cached_ragged(
+    name: str, key: str, compute: Callable[[], Sequence[np.ndarray]], folder: str | Path | None = None
+) -> list[np.ndarray]:
+    """Like :func:`cached_array`, for a list of 2-D arrays of one width but different lengths.
+
+    For per-document token vectors (a reranker's ``(length_i, dim)`` matrices): they are
+    stored as one concatenated float32 matrix plus row offsets in ``<folder>/<name>-<key>.npz``,
+    written atomically, and come back as float32 views into that matrix.
+
+    Parameters
+    ----------
+    name : str
+        Readable part of the file name (``"maxsim-tokens-all-MiniLM-L6-v2"``).
+    key : str
+        Fingerprint of everything the arrays depend on; build it with :func:`corpus_hash`.
+    compute : callable
+        Returns the arrays when they are not cached.
+    folder : str or Path, optional
+        Cache folder (see :func:`cache_dir`).
+
+    Returns
+    -------
+    list of ndarray
+        In the order ``compute`` returned them; an array may have zero rows.
+    """
+    path = cache_dir(folder) / f"{_slug(name)}-{key}.npz"
+    if not path.is_file():
+        arrays = [np.asarray(a, dtype=np.float32) for a in compute()]
+        widths = {a.shape[1] if a.ndim == 2 else None for a in arrays}
+        if None in widths or len(widths) > 1:
+            shapes = sorted({a.shape for a in arrays}, key=str)[:5]
+            raise ValueError(f"cached_ragged stores 2-D arrays of one width; got shapes {shapes}")
+        offsets = np.cumsum([0] + [len(a) for a in arrays])
+        data = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.float32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz.tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, data=data, offsets=offsets)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    with np.load(path) as stored:
+        data, offsets = stored["data"], stored["offsets"]
+    return [data[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
+
+
 def encode_documents_cached(
     ef: Any,
     documents: list[str],
     folder: str | Path | None = None,
     show_progress: bool = True,
+    encode: Callable[[list[str]], Any] | None = None,
 ) -> np.ndarray:
     """``ef.encode_documents(documents)`` as one float32 matrix, read from the disk cache when there.
 
@@ -153,6 +204,10 @@ def encode_documents_cached(
         Cache folder (see :func:`cache_dir`); notebooks pass ``"work/embeddings"``.
     show_progress : bool
         Show a tqdm progress bar while encoding.
+    encode : callable, optional
+        Used instead of ``ef.encode_documents`` on each chunk of texts, e.g. a forward pass that
+        also keeps the token vectors for a reranker; it must return what ``ef.encode_documents``
+        would, since the file is keyed by ``ef``.
 
     Returns
     -------
@@ -184,7 +239,7 @@ def encode_documents_cached(
     with tqdm(total=len(documents), desc="encoding documents", unit="doc", disable=not show_progress) as bar:
         for start in range(0, len(documents), _CHUNK):
             chunk = order[start : start + _CHUNK]
-            vectors = ef.encode_documents([documents[i] for i in chunk])
+            vectors = (encode or ef.encode_documents)([documents[i] for i in chunk])
             embeddings[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), ef.dim)
             bar.update(len(chunk))
     _save_atomic(path, embeddings)

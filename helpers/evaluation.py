@@ -24,6 +24,7 @@ __all__ = [
     "MethodResult",
     "ResultsTable",
     "bm25_scores",
+    "encode_corpus",
     "dense_scores",
     "rerank_scores",
     "rrf_scores",
@@ -45,6 +46,58 @@ PUBLISHED = {
 def bm25_scores(bm25_ef: Any, documents: list[str], queries: list[str]) -> np.ndarray:
     """BM25 score of every document for every query; ``bm25_ef`` must be fitted on ``documents``."""
     return (bm25_ef.encode_queries(queries) @ bm25_ef.encode_documents(documents).T).toarray()
+
+
+def encode_corpus(
+    ef: Any,
+    documents: list[str],
+    rerank_fn: Any = None,
+    cache_folder: str | Path | None = None,
+    show_progress: bool = True,
+) -> np.ndarray:
+    """Dense document vectors from the disk cache, or from one forward pass that also feeds a MaxSim reranker.
+
+    all-MiniLM-L6-v2's sentence vector is the mean of its token vectors, and MaxSim scores those
+    very token vectors. So when the reranker shares the dense function's model, one pass over
+    the corpus yields both: the sentence vectors go to the disk cache (exactly what
+    ``ef.encode_documents`` gives) and the token vectors into the reranker's cache
+    (:meth:`~helpers.model.reranker.MaxSimRerankFunction.add_documents`), instead of encoding
+    the corpus twice. Otherwise this is :func:`~helpers.embedding_cache.encode_documents_cached`.
+
+    Parameters
+    ----------
+    ef : SentenceTransformerEmbeddingFunction
+        The dense function.
+    documents : list of str
+        The corpus.
+    rerank_fn : MaxSimRerankFunction, optional
+        Gets the token vectors when it runs on ``ef``'s model; give it a ``cache_mb`` large
+        enough for the corpus (about 150 KB per SciFact document), or it re-encodes the rest.
+    cache_folder : str or Path, optional
+        Where the dense vectors are cached (see :func:`helpers.embedding_cache.cache_dir`).
+    show_progress : bool
+        Show a progress bar while encoding.
+
+    Returns
+    -------
+    ndarray of shape (len(documents), ef.dim), float32
+    """
+    shares_model = (
+        getattr(rerank_fn, "model", None) is getattr(ef, "model", ())
+        and hasattr(rerank_fn, "add_documents")
+        and not getattr(ef, "doc_instruction", "")
+    )
+
+    def one_pass(texts: list[str]) -> np.ndarray:
+        outputs = ef.model.encode(texts, output_value=None, batch_size=ef.batch_size, show_progress_bar=False)
+        lengths = [int(out["attention_mask"].sum()) for out in outputs]
+        rerank_fn.add_documents(texts, [out["token_embeddings"][1 : n - 1].float().cpu().numpy() for out, n in zip(outputs, lengths)])
+        vectors = np.stack([out["sentence_embedding"].float().cpu().numpy() for out in outputs])
+        if ef.normalize_embeddings:
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+    return encode_documents_cached(ef, documents, cache_folder, show_progress, one_pass if shares_model else None)
 
 
 def dense_scores(

@@ -57,6 +57,23 @@ def test_rerank_scores_fill_only_the_candidates_and_are_cached(tmp_path):
     np.testing.assert_array_equal(first, again)
 
 
+def test_one_pass_gives_the_dense_vectors_and_the_reranker_tokens(tmp_path, minilm, blog_docs):
+    from helpers.embedding_cache import encode_documents_cached
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+    from helpers.model.reranker import MaxSimRerankFunction
+
+    ef, rf = SentenceTransformerEmbeddingFunction(), MaxSimRerankFunction()
+    vectors = ev.encode_corpus(ef, blog_docs, rf, tmp_path, show_progress=False)
+    np.testing.assert_allclose(vectors, minilm.encode(blog_docs, normalize_embeddings=True), atol=1e-6)
+    assert rf.cache_info()["documents"] == len(blog_docs)  # the tokens came with the same pass
+    query = "Who founded artificial intelligence?"
+    np.testing.assert_allclose(rf.score(query, blog_docs), MaxSimRerankFunction(cache_mb=0).score(query, blog_docs), atol=1e-6)
+    assert rf.cache_info()["misses"] == 0
+    # Same file as the plain path: a later encode_documents_cached loads it instead of encoding.
+    ef.encode_documents = None
+    np.testing.assert_array_equal(encode_documents_cached(ef, blog_docs, tmp_path, show_progress=False), vectors)
+
+
 def test_results_table_shows_published_figures():
     results = [ev.evaluate("BM25", BM25, QUERY_IDS, DOC_IDS, QRELS)]
     table = ev.ResultsTable(results, {"BM25": "BM25"})
