@@ -246,7 +246,9 @@ class Search:
         model, precision, settings and the texts, so the next ``Search`` of the same corpus
         loads them instead of encoding. A folder (notebooks pass ``"work/embeddings"``), or
         ``True`` for the default folder (``$RETRIEVAL_CACHE``, else the user cache folder);
-        ``None`` or ``False`` (default) encodes every time and writes nothing.
+        ``None`` or ``False`` (default) encodes every time and writes nothing. When the
+        reranker warms up and can take precomputed token vectors (MaxSim's
+        ``add_documents``), its warm-up is cached there too, so it is paid once per machine.
 
     Examples
     --------
@@ -309,8 +311,6 @@ class Search:
         )
 
     def _encode(self, show_progress: bool, warm_up: bool, cache_dir: str | Path | bool | None) -> None:
-        from tqdm.auto import tqdm
-
         if not _is_fitted(self.bm25_ef):
             self.bm25_ef.fit(self.texts)
         self._bm25_docs = self.bm25_ef.encode_documents(self.texts).tocsr()
@@ -323,14 +323,43 @@ class Search:
             dense = encode_documents_cached(self.dense_ef, self.texts, folder, show_progress=show_progress)
         self._dense_docs = np.asarray(dense, dtype=np.float32)
         # Rerankers with a document cache (MaxSim's token embeddings; they expose cache_info())
-        # may get a warm-up pass whose answer is discarded, so the first real query pays only for
-        # itself. Others (a paid API) are never called before a real query.
-        if warm_up and hasattr(self.rerank_fn, "cache_info"):
-            batches = [self.texts[i : i + _ENCODE_BATCH] for i in range(0, len(self.texts), _ENCODE_BATCH)]
-            with tqdm(total=len(self.texts), desc="Warming up the reranker", unit="doc", disable=not show_progress) as bar:
-                for batch in batches:
+        # may get a warm-up pass, so the first real query pays only for itself. Others (a paid
+        # API) are never called before a real query.
+        if not (warm_up and hasattr(self.rerank_fn, "cache_info")):
+            return
+        if cache_dir is None or cache_dir is False or not hasattr(self.rerank_fn, "add_documents"):
+            self._warm_up_reranker(show_progress)
+            return
+        from helpers.embedding_cache import cached_ragged, corpus_hash
+
+        # The token vectors (about 15 CPU-seconds for the demo corpus) are read from disk after
+        # the first run; the key changes with the model, its settings and every text.
+        rf = self.rerank_fn
+        model_name = str(getattr(rf, "model_name", type(rf).__name__))
+        settings = (type(rf).__name__, model_name, getattr(rf, "max_length", None), getattr(rf, "precision", "float32"))
+        tokens = cached_ragged(
+            f"maxsim-tokens-{Path(model_name).name}",
+            corpus_hash(self.texts, *settings),
+            lambda: self._warm_up_reranker(show_progress),
+            None if cache_dir is True else cache_dir,
+        )
+        rf.add_documents(self.texts, tokens)
+
+    def _warm_up_reranker(self, show_progress: bool) -> list[np.ndarray] | None:
+        """Fill the reranker's document cache; return the token vectors when it exposes them."""
+        from tqdm.auto import tqdm
+
+        tokens: list[np.ndarray] = []
+        has_tokens = hasattr(self.rerank_fn, "document_tokens")
+        with tqdm(total=len(self.texts), desc="Warming up the reranker", unit="doc", disable=not show_progress) as bar:
+            for i in range(0, len(self.texts), _ENCODE_BATCH):
+                batch = self.texts[i : i + _ENCODE_BATCH]
+                if has_tokens:
+                    tokens.extend(self.rerank_fn.document_tokens(batch))
+                else:  # a document cache without a public way in: score once, discard the answer
                     self.rerank_fn("warm-up", batch, top_k=1)
-                    bar.update(len(batch))
+                bar.update(len(batch))
+        return tokens if has_tokens else None
 
     def _encode_dense(self, show_progress: bool) -> np.ndarray:
         from tqdm.auto import tqdm

@@ -103,3 +103,32 @@ def test_cached_array_computes_once(tmp_path):
     second = cached_array("scores", key, compute, tmp_path)
     np.testing.assert_array_equal(first, second)
     assert len(calls) == 1 and (tmp_path / f"scores-{key}.npy").is_file()
+
+
+def test_cached_ragged_round_trips_ragged_arrays_once(tmp_path):
+    calls = []
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 4)) for n in (3, 0, 1, 7)]  # float64 in, float32 out; one empty
+
+    def compute():
+        calls.append(1)
+        return arrays
+
+    key = corpus_hash(["d1", "d2", "d3", "d4"], "settings")
+    first = embedding_cache.cached_ragged("tokens", key, compute, tmp_path)
+    second = embedding_cache.cached_ragged("tokens", key, compute, tmp_path)
+    assert len(calls) == 1 and (tmp_path / f"tokens-{key}.npz").is_file()
+    assert [a.shape for a in second] == [(3, 4), (0, 4), (1, 4), (7, 4)]
+    for a, b, c in zip(arrays, first, second):
+        assert b.dtype == c.dtype == np.float32
+        np.testing.assert_array_equal(b, a.astype(np.float32))
+        np.testing.assert_array_equal(c, b)
+    assert embedding_cache.cached_ragged("none", key, list, tmp_path) == []
+
+
+def test_cached_ragged_rejects_mixed_widths_and_writes_nothing(tmp_path):
+    with pytest.raises(ValueError, match="2-D arrays of one width"):
+        embedding_cache.cached_ragged("bad", "k", lambda: [np.zeros((2, 3)), np.zeros((2, 4))], tmp_path)
+    with pytest.raises(ValueError, match="2-D arrays of one width"):
+        embedding_cache.cached_ragged("bad", "k", lambda: [np.zeros(3)], tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -234,3 +234,28 @@ def test_bad_start_up_options_name_the_choices(search):
         Search(DOCS, warm_up="yes", **shared)
     with pytest.raises(TypeError, match="cache_dir must be a folder"):
         Search(DOCS, cache_dir=3, **shared)
+
+
+def test_reranker_token_vectors_are_cached_on_disk_and_loaded_next_time(search, tmp_path):
+    shared = {"dense_ef": search.dense_ef, "bm25_ef": search.bm25_ef, "show_progress": False, "cache_dir": tmp_path}
+    query = "Where was Alan Turing born?"
+    first = Search(DOCS, rerank_fn=fresh_reranker(), **shared)
+    (path,) = tmp_path.glob("maxsim-tokens-*.npz")
+    assert first.rerank_fn.cache_info()["misses"] == len(DOCS)  # encoded once, to fill the file
+    np.testing.assert_allclose(first.search(query).scores["rerank"], search.search(query).scores["rerank"], rtol=1e-5)
+    with np.load(path) as stored:
+        data, offsets = stored["data"], stored["offsets"]
+    expected = fresh_reranker().document_tokens(DOCS)
+    assert list(np.diff(offsets)) == [len(t) for t in expected]
+    np.testing.assert_allclose(data, np.concatenate(expected), atol=1e-5)
+    # A second Search loads the file and encodes no document: flipped vectors on disk change its scores.
+    second = Search(DOCS, rerank_fn=fresh_reranker(), **shared)
+    np.testing.assert_allclose(second.search(query).scores["rerank"], first.search(query).scores["rerank"], rtol=1e-6)
+    assert second.rerank_fn.cache_info()["misses"] == 0
+    np.savez(path, data=-data, offsets=offsets)
+    flipped = Search(DOCS, rerank_fn=fresh_reranker(), **shared).search(query).scores["rerank"]
+    assert not np.allclose(flipped, first.search(query).scores["rerank"], atol=1e-3)
+    # Another corpus gets its own file; without a warm-up nothing is encoded or written.
+    Search(DOCS[:3], rerank_fn=fresh_reranker(), **shared)
+    Search(DOCS[:2], rerank_fn=fresh_reranker(), warm_up=False, **shared)
+    assert len(list(tmp_path.glob("maxsim-tokens-*.npz"))) == 2
