@@ -30,6 +30,8 @@ __all__ = [
     "rrf_scores",
     "weighted_scores",
     "tune_weight",
+    "tune_weights",
+    "simplex_grid",
     "evaluate",
     "relevant_ranks",
 ]
@@ -218,11 +220,52 @@ def tune_weight(
     curve : dict of float to float
         nDCG@10 at every weight in ``grid``, to plot.
     """
+    best, curve = tune_weights([dense, bm25], query_ids, doc_ids, qrels, [(w, 1 - w) for w in grid])
+    return best[0], {weights[0]: ndcg for weights, ndcg in curve.items()}
+
+
+def simplex_grid(n_methods: int, step: float = 0.1) -> list[tuple[float, ...]]:
+    """Every weight vector of ``n_methods`` non-negative multiples of ``step`` that sum to 1."""
+    units = round(1 / step)
+    if n_methods < 1 or not np.isclose(units * step, 1):
+        raise ValueError(f"need n_methods >= 1 and a step that divides 1 (0.1, 0.05, ...); got {n_methods}, {step}")
+    grid = [c for c in np.ndindex(*(units + 1,) * (n_methods - 1)) if sum(c) <= units]
+    return [tuple(round(v * step, 10) for v in (*c, units - sum(c))) for c in grid]
+
+
+def tune_weights(
+    scores: Sequence[np.ndarray],
+    query_ids: list[str],
+    doc_ids: list[str],
+    qrels: dict,
+    grid: Sequence[Sequence[float]] | None = None,
+) -> tuple[tuple[float, ...], dict[tuple[float, ...], float]]:
+    """The weights of a min-max weighted sum of several methods with the best nDCG@10 on the given (train) split.
+
+    Parameters
+    ----------
+    scores : list of ndarray
+        One ``(n_queries, n_documents)`` score matrix per method, on the tuning split.
+    query_ids, doc_ids : list of str
+        Rows and columns of the matrices.
+    qrels : dict
+        Judgements of the tuning split.
+    grid : list of weight tuples, optional
+        Candidates; default :func:`simplex_grid` with step 0.1.
+
+    Returns
+    -------
+    best : tuple of float
+        The best weights; ties go to the one listed first in ``grid``.
+    curve : dict of tuple to float
+        nDCG@10 of every candidate.
+    """
+    grid = simplex_grid(len(scores)) if grid is None else grid
     curve = {}
-    for w in grid:
-        fused = weighted_scores([dense, bm25], [w, 1 - w])
-        curve[float(w)] = evaluate("weighted", fused, query_ids, doc_ids, qrels).ndcg10
-    best = max(curve, key=lambda w: (curve[w], -w))
+    for weights in grid:
+        key = tuple(float(w) for w in weights)
+        curve[key] = evaluate("weighted", weighted_scores(scores, key), query_ids, doc_ids, qrels).ndcg10
+    best = max(curve, key=lambda w: (curve[w], -list(curve).index(w)))
     return best, curve
 
 

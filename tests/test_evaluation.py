@@ -97,3 +97,24 @@ def test_widget_update_reports_the_ranks_of_relevant_documents():
     assert isinstance(fig, Figure)
     with pytest.raises(KeyError, match="not in the test split"):
         update(dataset, {"dense": DENSE}, "q404")
+
+
+def test_simplex_grid_covers_every_split_of_one():
+    grid = ev.simplex_grid(3, step=0.5)
+    assert sorted(grid) == sorted([(0.0, 0.0, 1.0), (0.0, 0.5, 0.5), (0.0, 1.0, 0.0), (0.5, 0.0, 0.5),
+                                   (0.5, 0.5, 0.0), (1.0, 0.0, 0.0)])
+    assert len(ev.simplex_grid(3)) == 66 and all(np.isclose(sum(w), 1) for w in ev.simplex_grid(3))
+    with pytest.raises(ValueError, match="divides 1"):
+        ev.simplex_grid(2, step=0.3)
+
+
+def test_tune_weights_finds_the_best_mix_by_brute_force():
+    rng = np.random.default_rng(0)
+    doc_ids = [f"d{i}" for i in range(30)]
+    query_ids = [f"q{i}" for i in range(8)]
+    qrels = {q: {f"d{j}": 1 for j in rng.choice(30, 3, replace=False)} for q in query_ids}
+    scores = [rng.random((8, 30)) for _ in range(3)]
+    best, curve = ev.tune_weights(scores, query_ids, doc_ids, qrels, ev.simplex_grid(3, 0.25))
+    brute = {w: ndcg_at_k(qrels, run_from_scores(query_ids, doc_ids, ev.weighted_scores(scores, w)), k=10)
+             for w in ev.simplex_grid(3, 0.25)}
+    assert curve == pytest.approx(brute) and brute[best] == max(brute.values())
