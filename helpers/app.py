@@ -263,8 +263,9 @@ RERANK_DEPTH = 30  # the reranker rescores the hybrid top 30, as a production pi
 
 
 def app_cache_dir() -> Path:
-    """Where the app keeps the corpora's dense vectors: ``$RETRIEVAL_CACHE`` if set, else
-    ``notebooks/work/embeddings`` (gitignored, safe to delete; the next start re-encodes)."""
+    """Where the app keeps the corpora's dense vectors and the reranker's token vectors:
+    ``$RETRIEVAL_CACHE`` if set, else ``notebooks/work/embeddings`` (gitignored, safe to
+    delete; the next start encodes again)."""
     from helpers.embedding_cache import CACHE_ENV
 
     return Path(os.environ.get(CACHE_ENV) or APP_NOTEBOOK.parent / "work" / "embeddings").expanduser()
@@ -273,17 +274,16 @@ def app_cache_dir() -> Path:
 def build_search(corpus: str, cache_dir: str | Path | None = None) -> Any:
     """The :class:`~helpers.search.Search` the app uses for ``corpus`` ("demo" or "blog").
 
-    The dense document vectors come from the disk cache in ``cache_dir`` (default
-    :func:`app_cache_dir`), and are encoded and saved there on a miss. The reranker is not
-    warmed over the corpus: it sees only the hybrid top ``RERANK_DEPTH`` of each query and
-    encodes those documents as they come (its cache keeps them for the next query).
+    Every document's dense vector and reranker token vectors come from the disk cache in
+    ``cache_dir`` (default :func:`app_cache_dir`), and are encoded and saved there on a miss:
+    a kernel that finds the cache encodes nothing but the queries.
     """
     from helpers.search import Search
 
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose one of {list(CORPORA)}")
     folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
-    options = {"rerank_depth": RERANK_DEPTH, "show_progress": False, "warm_up": False, "cache_dir": folder}
+    options = {"rerank_depth": RERANK_DEPTH, "show_progress": False, "warm_up": True, "cache_dir": folder}
     if corpus == "demo":
         return Search.from_demo_corpus(**options)
     ids = [f"blog-{i}" for i in range(1, len(BLOG_DOCUMENTS) + 1)]
@@ -294,7 +294,7 @@ def build_cache(cache_dir: str | Path | None = None) -> Path:
     """Encode every corpus the app offers into the disk cache (no-op for those already there).
 
     ``make app`` runs this before starting Voila, so every visitor's kernel loads the
-    vectors instead of encoding them. Returns the cache folder.
+    dense and token vectors instead of encoding them. Returns the cache folder.
     """
     folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
     for corpus in CORPORA:
@@ -517,6 +517,12 @@ def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
 
 
 APP_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "app.ipynb"
+# `python -m voila`, minus a 2.5 CPU-second import: jsonschema loads every optional format checker
+# it finds, and rfc3987-syntax (pulled in by jupyter-events' jsonschema[format-nongpl]) builds ~35
+# Lark parsers at import, for the "iri" format that no Jupyter schema uses
+# (python-jsonschema/jsonschema#1428). Blocked, jsonschema just skips that one format.
+_VOILA_MAIN = "import sys; sys.modules['rfc3987_syntax'] = None; from voila.app import main; sys.exit(main())"
+_REFILL_DELAY_S = 15
 # Voila's lab template without its CDN links (see share/jupyter/voila/templates/offline).
 _TEMPLATES = Path(__file__).resolve().parent.parent / "share" / "jupyter"
 
@@ -557,12 +563,15 @@ def voila_command(
     if not notebook.is_file():
         raise FileNotFoundError(f"no notebook at {notebook}")
     env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-    argv = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--Voila.ip={host}", f"--port={port}"]
+    argv = [sys.executable, "-c", _VOILA_MAIN, str(notebook), "--no-browser", f"--Voila.ip={host}", f"--port={port}"]
     if (_TEMPLATES / "voila" / "templates" / "offline").is_dir():
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_TEMPLATES), os.environ.get("JUPYTER_PATH")]))
         argv.append("--template=offline")
     if preheat:
-        argv += ["--preheat_kernel=True", "--pool_size=1"]
+        # Voila refills the pool fill_delay seconds after a visitor takes the pre-heated kernel; at
+        # its default (1 s) the new kernel's imports compete with the visitor's kernel while it is
+        # still running the notebook, on a 2-core laptop doubling the first visitor's wait.
+        argv += ["--preheat_kernel=True", "--pool_size=1", f"--VoilaKernelManager.fill_delay={_REFILL_DELAY_S}"]
     if token:
         argv.append(f"--Voila.token={token}")
     return argv, env

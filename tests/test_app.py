@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import app
+from helpers.model.reranker import MaxSimRerankFunction
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -154,17 +155,25 @@ def test_plot_draws_any_query(playground, query):
     assert view.figure.axes[0].get_title(loc="left").startswith(repr(query)[:20])  # shown as typed
 
 
-def test_app_searches_load_cached_vectors_and_skip_the_reranker_warm_up(playground, tmp_path):
+def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tmp_path):
     reference = playground.search_for("blog")
     built = app.build_search("blog", tmp_path)
-    (path,) = tmp_path.glob("*.npy")
-    np.testing.assert_allclose(np.load(path), reference._dense_docs, atol=1e-5)
+    (dense_file,) = tmp_path.glob("*.npy")
+    (tokens_file,) = tmp_path.glob("maxsim-tokens-*.npz")
+    np.testing.assert_allclose(np.load(dense_file), reference._dense_docs, atol=1e-5)
     assert built.rerank_depth == app.RERANK_DEPTH
-    assert built.rerank_fn.cache_info()["documents"] == 0  # the reranker encodes only what it reranks
-    np.save(path, -np.load(path))  # a new kernel's Search reads the file, not the model
+    assert built.rerank_fn.cache_info()["documents"] == len(app.BLOG_DOCUMENTS)  # the first query encodes none
+    # A new kernel's Search reads the files, not the model: flip the stored vectors' signs
+    # and its dense and reranker scores flip too.
+    np.save(dense_file, -np.load(dense_file))
+    with np.load(tokens_file) as stored:
+        np.savez(tokens_file, data=-stored["data"], offsets=stored["offsets"])
     query = "Who coined the term artificial intelligence?"
-    np.testing.assert_allclose(app.build_search("blog", tmp_path).search(query).scores["dense"],
-                               -reference.search(query).scores["dense"], atol=1e-5)  # fmt: skip
+    got = app.build_search("blog", tmp_path).search(query)
+    np.testing.assert_allclose(got.scores["dense"], -reference.search(query).scores["dense"], atol=1e-5)
+    flipped = MaxSimRerankFunction()
+    flipped.add_documents(list(app.BLOG_DOCUMENTS), [-t for t in reference.rerank_fn.document_tokens(list(app.BLOG_DOCUMENTS))])
+    np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, list(app.BLOG_DOCUMENTS)), atol=1e-5)
 
 
 def test_unknown_corpus_names_the_choices(playground):
