@@ -11,10 +11,19 @@ import numpy as np
 
 from helpers.loading import load_model, sentence_transformer
 from helpers.model.base import BaseEmbeddingFunction, check_texts
+from helpers.model.onnx_encoder import onnx_available, onnx_sentence_encoder
 
-__all__ = ["SentenceTransformerEmbeddingFunction", "DefaultEmbeddingFunction", "PRECISIONS", "native_bfloat16"]
+__all__ = [
+    "SentenceTransformerEmbeddingFunction",
+    "DefaultEmbeddingFunction",
+    "BACKENDS",
+    "PRECISIONS",
+    "native_bfloat16",
+]
 
-PRECISIONS = ("float32", "bfloat16", "auto")
+BACKENDS = ("torch", "onnx")
+PRECISIONS = ("float32", "bfloat16", "int8", "auto")
+_BACKEND_PRECISIONS = {"torch": ("float32", "bfloat16"), "onnx": ("float32", "int8")}
 
 
 @lru_cache(maxsize=1)
@@ -37,12 +46,31 @@ def native_bfloat16() -> bool:
     return True  # Arm with BF16 (oneDNN checked it), or a platform whose flags we cannot read
 
 
-def _resolve_precision(precision: str, device: str) -> str:
+def _resolve(backend: str | None, precision: str, device: str) -> tuple[str, str]:
+    """The (backend, precision) to run, from what the caller asked for."""
+    if backend is not None and backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))} or None; got {backend!r}")
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {', '.join(map(repr, PRECISIONS))}; got {precision!r}")
-    if precision != "auto":
-        return precision
-    return "bfloat16" if str(device).startswith("cpu") and native_bfloat16() else "float32"
+    on_cpu = str(device).startswith("cpu")
+    if precision == "auto":
+        if backend != "onnx" and on_cpu and native_bfloat16():
+            return "torch", "bfloat16"
+        # Without a native bfloat16 unit, ONNX Runtime's fused float32 graph is the fastest
+        # path that stays faithful (cosine 1.0 to float32); measured in benchmarks/dense.py.
+        if backend != "torch" and on_cpu and onnx_available():
+            return "onnx", "float32"
+        return backend or "torch", "float32"
+    if backend is None:
+        backend = "onnx" if precision == "int8" else "torch"
+    if precision not in _BACKEND_PRECISIONS[backend]:
+        raise ValueError(
+            f"precision={precision!r} is not available with backend={backend!r}; "
+            f"it offers {', '.join(map(repr, _BACKEND_PRECISIONS[backend]))}"
+        )
+    if backend == "onnx" and not on_cpu:
+        raise ValueError(f"backend='onnx' runs on the CPU only; got device={device!r}: use backend='torch'")
+    return backend, precision
 
 
 def bfloat16_sentence_transformer(model_name_or_path: str, **kwargs: Any) -> Any:
@@ -69,13 +97,21 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         ``"cpu"`` or ``"cuda"``.
     normalize_embeddings : bool
         Scale every vector to unit length, so the dot product is the cosine.
-    precision : {"float32", "bfloat16", "auto"}
+    precision : {"float32", "bfloat16", "int8", "auto"}
         Number format of the model's weights and activations. ``"float32"`` (the default)
         gives exactly what ``SentenceTransformer.encode`` gives, the blog's numbers.
-        ``"bfloat16"`` halves memory traffic: about 2x the throughput on CPUs that compute
-        bfloat16 natively (AVX512-BF16, AMX), cosine 0.9999 against float32, but many times
-        *slower* on CPUs without it. ``"auto"`` picks bfloat16 only where :func:`native_bfloat16`
-        says the CPU has it, else float32. Outputs are float32 arrays either way.
+        ``"bfloat16"`` (torch) halves memory traffic: about 2x the throughput on CPUs that
+        compute bfloat16 natively (AVX512-BF16, AMX), cosine 0.9999 against float32, but many
+        times *slower* on CPUs without it. ``"int8"`` (ONNX) quantizes the feed-forward weights.
+        ``"auto"`` picks the fastest faithful path for this machine: bfloat16 where
+        :func:`native_bfloat16` says the CPU has it, else ONNX Runtime in float32 when it is
+        installed, else plain float32. Outputs are float32 arrays in every case.
+    backend : {"torch", "onnx"}, optional
+        What runs the model: sentence-transformers on torch, or ONNX Runtime
+        (:mod:`helpers.model.onnx_encoder`: exported once and cached on disk, encodes without
+        importing torch, equal to torch within 1e-6 in float32, faster on CPUs; see
+        ``docs/dense.md``). ``None`` (default): torch, except for ``precision="int8"`` (ONNX)
+        and ``"auto"`` (chosen as described above).
     **kwargs
         Passed on to ``SentenceTransformer``.
 
@@ -96,6 +132,7 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         device: str = "cpu",
         normalize_embeddings: bool = True,
         precision: str = "float32",
+        backend: str | None = None,
         **kwargs: Any,
     ):
         if not isinstance(batch_size, int) or batch_size < 1:
@@ -105,8 +142,10 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         self.query_instruction = query_instruction
         self.doc_instruction = doc_instruction
         self.normalize_embeddings = normalize_embeddings
-        self.precision = _resolve_precision(precision, device)
-        if self.precision == "float32":
+        self.backend, self.precision = _resolve(backend, precision, device)
+        if self.backend == "onnx":
+            self.model = onnx_sentence_encoder(model_name, precision=self.precision, **kwargs)
+        elif self.precision == "float32":
             self.model = sentence_transformer(model_name, device=device, **kwargs)
         else:  # a separate cached instance, so float32 users of the same model are unaffected
             self.model = load_model(model_name, bfloat16_sentence_transformer, device=device, **kwargs)
@@ -133,7 +172,7 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         if not texts:
             return []
-        if self.precision != "float32":
+        if self.backend == "torch" and self.precision == "bfloat16":
             return self._encode_low_precision(texts)
         embeddings = self.model.encode(
             texts,
@@ -159,7 +198,8 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         return list(embeddings.cpu().numpy())
 
     def __repr__(self) -> str:
-        extra = "" if self.precision == "float32" else f", precision={self.precision!r}"
+        extra = "" if self.backend == "torch" else f", backend={self.backend!r}"
+        extra += "" if self.precision == "float32" else f", precision={self.precision!r}"
         return f"{type(self).__name__}(model_name={str(self.model_name)!r}, dim={self.dim}{extra})"
 
 
