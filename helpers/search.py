@@ -325,10 +325,12 @@ class Search:
         # Rerankers with a document cache (MaxSim's token embeddings; they expose cache_info())
         # may get a warm-up pass, so the first real query pays only for itself. Others (a paid
         # API) are never called before a real query.
+        self._tokens: _TokenIndex | None = None
         if not (warm_up and hasattr(self.rerank_fn, "cache_info")):
             return
         if cache_dir is None or cache_dir is False or not hasattr(self.rerank_fn, "add_documents"):
             self._warm_up_reranker(show_progress)
+            self._tokens = _TokenIndex.build(self.dense_ef, self.rerank_fn, self.texts)
             return
         from helpers.embedding_cache import cached_ragged, corpus_hash
 
@@ -344,6 +346,7 @@ class Search:
             None if cache_dir is True else cache_dir,
         )
         rf.add_documents(self.texts, tokens)
+        self._tokens = _TokenIndex.build(self.dense_ef, rf, self.texts)
 
     def _warm_up_reranker(self, show_progress: bool) -> list[np.ndarray] | None:
         """Fill the reranker's document cache; return the token vectors when it exposes them."""
@@ -406,15 +409,19 @@ class Search:
         if first_stage not in FIRST_STAGES:
             raise ValueError(f"first_stage must be one of {', '.join(FIRST_STAGES)}, got {first_stage!r}")
 
+        if self._tokens is not None:  # one forward pass gives the dense vector and MaxSim's token vectors
+            query_vector, query_tokens = self._tokens.encode_query(query)
+        else:
+            query_vector, query_tokens = self.dense_ef.encode_queries([query])[0], None
         scores = {
-            "dense": self._dense_docs @ self.dense_ef.encode_queries([query])[0],
+            "dense": self._dense_docs @ query_vector,
             "bm25": (self._bm25_docs @ self.bm25_ef.encode_queries([query]).T).toarray().ravel(),
         }
         scores = {m: s.astype(np.float64) for m, s in scores.items()}
         scores["rrf"] = reciprocal_rank_fusion([scores["dense"], scores["bm25"]], k=self.rrf_k)
         scores["weighted"] = weighted_sum([scores["dense"], scores["bm25"]], [weight, 1 - weight])
         depth = len(self) if self.rerank_depth is None else min(self.rerank_depth, len(self))
-        scores["rerank"] = self._rerank(query, scores[first_stage], depth)
+        scores["rerank"] = self._rerank(query, scores[first_stage], depth, query_tokens)
         return SearchResult(
             query=query,
             doc_ids=self.doc_ids,
@@ -443,10 +450,13 @@ class Search:
         results = [self.search(q, **kwargs) for q in check_texts(queries, "queries")]
         return {m: np.vstack([r.scores[m] for r in results]) for m in METHODS}
 
-    def _rerank(self, query: str, first_stage: np.ndarray, depth: int) -> np.ndarray:
+    def _rerank(self, query: str, first_stage: np.ndarray, depth: int, query_tokens: np.ndarray | None) -> np.ndarray:
         candidates = np.argsort(ranks(first_stage), kind="stable")[:depth]
-        results = self.rerank_fn(query, [self.texts[i] for i in candidates], top_k=depth)
         reranked = np.full(len(self), np.nan)
+        if query_tokens is not None:  # MaxSim of every document at once, then keep the candidates
+            reranked[candidates] = self._tokens.maxsim(query_tokens)[candidates]
+            return reranked
+        results = self.rerank_fn(query, [self.texts[i] for i in candidates], top_k=depth)
         reranked[candidates[[r.index for r in results]]] = [r.score for r in results]
         return reranked
 
@@ -463,6 +473,74 @@ class Search:
             f"the query is {pieces} word pieces long; the dense model and the reranker read only the "
             f"first {limit}, BM25 reads it all. Shorten it to a question or a few keywords.",
         )
+
+
+@dataclass(frozen=True)
+class _TokenIndex:
+    """MaxSim's token vectors of every document as one matrix, for a reranker that shares the dense model.
+
+    all-MiniLM-L6-v2's sentence vector is the (normalized) mean of its token vectors, and MaxSim
+    scores those token vectors; so one forward pass of the query serves both, and the MaxSim of
+    every document is one matrix product and one segmented maximum instead of a padded
+    (documents x longest document x query tokens) array per query. Tests check both scores
+    against the dense and rerank functions' own.
+    """
+
+    model: Any  # the SentenceTransformer both functions run on
+    normalize: bool  # whether the dense function returns unit vectors
+    matrix: np.ndarray  # (total tokens, dim): unit token vectors of every document, in corpus order
+    starts: np.ndarray  # first row of each document that has tokens
+    has_tokens: np.ndarray  # (n_documents,) bool: a document without word pieces scores 0, as in MaxSim
+
+    @classmethod
+    def build(cls, dense_ef: Any, rerank_fn: Any, texts: list[str]) -> _TokenIndex | None:
+        model = getattr(dense_ef, "model", None)
+        shares_model = (
+            model is not None
+            and getattr(rerank_fn, "model", None) is model
+            and hasattr(rerank_fn, "document_tokens")
+            and hasattr(model, "preprocess")
+            and not getattr(dense_ef, "query_instruction", "")
+        )
+        if not shares_model:
+            return None
+        tokens = rerank_fn.document_tokens(texts)  # the warm-up just cached them
+        lengths = np.array([len(t) for t in tokens])
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        matrix = np.concatenate(tokens).astype(np.float32, copy=False)
+        return cls(model, getattr(dense_ef, "normalize_embeddings", True), matrix, starts[lengths > 0], lengths > 0)
+
+    def encode_query(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """The query's dense vector (as ``dense_ef.encode_queries`` gives it) and its unit token vectors.
+
+        Calls the model directly rather than through ``encode()``, which per call walks every
+        module to set evaluation mode and every parameter to find the device: for one short
+        query that bookkeeping cost as much as the forward pass itself.
+        """
+        import torch
+
+        if self.model.training:
+            self.model.eval()  # no dropout
+        device = self.model.device
+        features = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in self.model.preprocess([query]).items()}
+        with torch.inference_mode():
+            out = self.model(features)
+        length = int(out["attention_mask"][0].sum())
+        tokens = out["token_embeddings"][0, 1 : length - 1].float().cpu().numpy()  # without [CLS] and [SEP]
+        if len(tokens) == 0:
+            raise ValueError("the query has no words to match; type a question or some keywords")
+        vector = out["sentence_embedding"][0].float().cpu().numpy()
+        if self.normalize:
+            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
+        return vector, tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
+
+    def maxsim(self, query_tokens: np.ndarray) -> np.ndarray:
+        """MaxSim score of every document: mean over query tokens of the best cosine in the document."""
+        scores = np.zeros(len(self.has_tokens), dtype=np.float32)
+        if len(self.starts):
+            best = np.maximum.reduceat(self.matrix @ query_tokens.T, self.starts, axis=0)  # (documents, query tokens)
+            scores[self.has_tokens] = best.mean(axis=1)
+        return scores
 
 
 def _check_corpus(documents: Sequence[str]) -> list[str]:

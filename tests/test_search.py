@@ -259,3 +259,26 @@ def test_reranker_token_vectors_are_cached_on_disk_and_loaded_next_time(search, 
     Search(DOCS[:3], rerank_fn=fresh_reranker(), **shared)
     Search(DOCS[:2], rerank_fn=fresh_reranker(), warm_up=False, **shared)
     assert len(list(tmp_path.glob("maxsim-tokens-*.npz"))) == 2
+
+
+def test_one_query_pass_serves_dense_and_maxsim_over_the_whole_corpus(search, monkeypatch):
+    # A document without word pieces scores 0 (as in MaxSim), and a shallow rerank_depth keeps only its top.
+    docs = [*DOCS, "\u200b"]
+    shared = {"dense_ef": search.dense_ef, "bm25_ef": search.bm25_ef, "show_progress": False}
+    query = "Where was Alan Turing born?"
+    reference = Search(docs, rerank_fn=fresh_reranker(), warm_up=False, **shared).search(query)  # calls the reranker
+    for depth in (None, 3):
+        fast = Search(docs, rerank_fn=fresh_reranker(), rerank_depth=depth, warm_up=True, **shared)
+        calls = []
+        forward = fast.dense_ef.model.forward
+        monkeypatch.setattr(fast.dense_ef.model, "forward", lambda *a, **kw: calls.append(1) or forward(*a, **kw))
+        result = fast.search(query)
+        monkeypatch.undo()
+        assert len(calls) == 1  # one forward pass of the query, no document encoded
+        np.testing.assert_allclose(result.scores["dense"], reference.scores["dense"], atol=1e-6)
+        expected = reference.scores["rerank"].copy()
+        expected[result.ranks["rrf"] > (depth or len(docs))] = np.nan
+        np.testing.assert_allclose(result.scores["rerank"], expected, rtol=1e-6)
+    assert reference.scores["rerank"][-1] == 0
+    with pytest.raises(ValueError, match="no words to match"):
+        fast.search("\u200b")
