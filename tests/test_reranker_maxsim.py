@@ -1,5 +1,9 @@
 """MaxSimRerankFunction against a plain sentence-transformers + numpy reference."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -174,7 +178,9 @@ def test_cache_off_keeps_nothing():
     assert rf.cache_info()["documents"] == 0
 
 
-@pytest.mark.parametrize("kwargs", [{"batch_size": 0}, {"cache_mb": -1}, {"batch_size": 2.5}])
+@pytest.mark.parametrize(
+    "kwargs", [{"batch_size": 0}, {"cache_mb": -1}, {"batch_size": 2.5}, {"backend": "tensorflow"}, {"backend": "onnx", "device": "cuda"}]
+)
 def test_bad_settings_are_errors(kwargs):
     with pytest.raises(ValueError):
         MaxSimRerankFunction(**kwargs)
@@ -199,3 +205,48 @@ def test_added_token_vectors_must_fit_the_model(rf):
         rf.add_documents(DOCS, [])
     with pytest.raises(ValueError, match=r"shape \(length, 384\)"):
         rf.add_documents(DOCS[:1], [np.ones((3, 5))])
+
+
+# --- the ONNX backend: the same token vectors without torch ------------------------------
+
+
+@pytest.fixture(scope="module")
+def onnx_rf():
+    pytest.importorskip("onnxruntime")
+    return MaxSimRerankFunction(backend="onnx")  # exports the model on first use (with torch), then loads the file
+
+
+def test_onnx_token_vectors_equal_torch(rf, onnx_rf):
+    texts = [QUERY, *DOCS, "A short one.", "Dartmouth 1956", "the Turing test " * 200]  # the last one is truncated
+    for torch_tokens, onnx_tokens in zip(rf._encode(texts), onnx_rf._encode(texts), strict=True):
+        assert onnx_tokens.dtype == np.float32 and onnx_tokens.shape == torch_tokens.shape
+        np.testing.assert_allclose(onnx_tokens, torch_tokens, atol=1e-5)
+
+
+def test_onnx_scores_and_word_pieces_equal_torch(rf, onnx_rf, minilm):
+    np.testing.assert_allclose(onnx_rf.score(QUERY, DOCS), reference_scores(minilm, QUERY, DOCS), atol=1e-5)
+    torch_view, onnx_view = rf.token_similarities(QUERY, DOCS[1]), onnx_rf.token_similarities(QUERY, DOCS[1])
+    assert onnx_view[:2] == torch_view[:2]
+    np.testing.assert_allclose(onnx_view[2], torch_view[2], atol=1e-5)
+    long = "the Turing test " * 200
+    assert onnx_rf._word_pieces(long) == rf._word_pieces(long) and len(rf._word_pieces(long)) == rf.max_length - 2
+    assert onnx_rf.max_length == rf.max_length and "backend='onnx'" in repr(onnx_rf)
+
+
+def test_onnx_backend_shares_the_encoder_of_onnx_dense_functions(onnx_rf):
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+
+    assert onnx_rf.model is SentenceTransformerEmbeddingFunction(backend="onnx").model
+
+
+def test_onnx_backend_reranks_without_importing_torch(onnx_rf):
+    # The fixture exported the model if it was not yet; a new process (an app's kernel) only loads the file.
+    code = (
+        "import sys\n"
+        "from helpers.model.reranker import MaxSimRerankFunction\n"
+        "rf = MaxSimRerankFunction(backend='onnx')\n"
+        f"print(rf({QUERY!r}, {DOCS!r}, top_k=1)[0].index, 'torch' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["1", "False"]  # the Dartmouth Conference, and torch never imported

