@@ -1,6 +1,7 @@
 """Time the search playground in a real browser: start-up to first results, then each query.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/app.py [--runs 3] [--queries 10]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/app.py [--runs 3] [--queries 10] [--backend torch|onnx]
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/app.py --phases   # a kernel's start-up, step by step
 
 First it fills the document-vector cache as ``make app`` does before starting Voila
 (:func:`helpers.app.build_cache`; ``--cold`` starts from an empty private cache folder
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import psutil
 
-from helpers.app import EXAMPLES, build_cache, voila_server
+from helpers.app import BACKEND_ENV, EXAMPLES, app_backend, build_cache, voila_server
 from helpers.embedding_cache import CACHE_ENV
 from helpers.demo_data import load_demo_corpus
 
@@ -99,13 +101,59 @@ def time_startup(pw, notebook: Path | None, queries: list[str], preheat: bool = 
     return {"port": port, "first": first, "text": text_times, "plot": plot_times, "rss_mb": rss_mb, "cpu": cpu}
 
 
+# What a visitor's kernel does before the first results, step by step, timed in CPU-seconds in a
+# fresh process (the load of a shared machine barely changes CPU time). Imports are timed on their
+# own first, in the order the app would reach them, so each line is the step's own cost.
+_PHASES = """
+import sys, time
+import ipykernel.ipkernel, ipywidgets  # a Voila kernel has imported these before the notebook runs
+steps, t0 = [], time.process_time()
+def step(name):
+    global t0
+    steps.append((name, time.process_time() - t0)); t0 = time.process_time()
+import helpers.app as app; step("import helpers.app")
+backend = app.app_backend()
+if backend == "onnx":
+    import onnxruntime, tokenizers; step("import onnxruntime, tokenizers")
+else:
+    import sentence_transformers; step("import sentence-transformers (torch, transformers, scikit-learn)")
+import scipy.sparse; step("import scipy.sparse (BM25)")
+import matplotlib.figure; step("import matplotlib")
+import helpers.model.reranker; step("import helpers.model.reranker (requests, for its Jina API client)")
+from helpers.model.dense import DefaultEmbeddingFunction
+had_transformers = "transformers" in sys.modules
+DefaultEmbeddingFunction(backend=backend)
+step(f"load the model ({backend})" + ("" if had_transformers or "transformers" not in sys.modules else
+     ", importing transformers on the way"))
+playground = app.SearchApp()
+playground.search_for("demo"); step("Search: corpus, BM25 index, dense and token vectors from the cache")
+import helpers.widgets.explorer; step("import the plots and widgets")
+playground.widget; step("first query, plot, SVG, widgets")
+assert playground.view.hits("rerank")[0] == "turing-birth"
+playground.update("RFC 791", "demo"); step("a second query (columns and plot, not sent)")
+print(f"| step (backend {backend}) | CPU-s |")
+print("|---|---|")
+for name, cpu in steps:
+    print(f"| {name} | {cpu:.2f} |")
+print(f"| **total** (torch imported: {'torch' in sys.modules}) | **{sum(c for _, c in steps):.2f}** |")
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="Voila start-ups per notebook (default 3)")
     parser.add_argument("--queries", type=int, default=10, help="queries timed per run (default 10)")
     parser.add_argument("--no-preheat", action="store_true", help="serve without a pre-heated kernel (make app preheats)")
     parser.add_argument("--cold", action="store_true", help="start with an empty document-vector cache (the first kernel encodes)")
+    parser.add_argument("--backend", choices=["torch", "onnx"], help="what runs the model in the app (default: as make app)")
+    parser.add_argument("--phases", action="store_true", help="only time a kernel's start-up steps in CPU-seconds (no browser)")
     args = parser.parse_args()
+    if args.backend:
+        os.environ[BACKEND_ENV] = args.backend  # the kernels inherit it
+    if args.phases:
+        build_cache()
+        subprocess.run([sys.executable, "-c", _PHASES], check=True)
+        return
     from playwright.sync_api import sync_playwright
 
     if args.cold:
@@ -120,7 +168,7 @@ def main() -> None:
     demo = load_demo_corpus()
     first = EXAMPLES["demo"][0]  # the page opens with it; typing it again sends no update
     queries = [q for q in demo.queries if q != first][: args.queries]
-    print(f"pre-heated kernel: {'no' if args.no_preheat else 'yes (as make app)'}")
+    print(f"pre-heated kernel: {'no' if args.no_preheat else 'yes (as make app)'}; model backend: {app_backend()}")
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     app_runs, floor_runs = [], []
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:

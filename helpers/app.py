@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ __all__ = [
     "query_note_html",
     "results_html",
     "explanations_html",
+    "BACKEND_ENV",
+    "app_backend",
     "app_cache_dir",
     "build_cache",
     "build_search",
@@ -121,8 +124,10 @@ def fit_query(query: str, tokenizer: Any, max_length: int) -> FittedQuery:
     ----------
     query : str
         The query as typed.
-    tokenizer : transformers fast tokenizer
-        The model's tokenizer (``SentenceTransformer.tokenizer``); it must give offsets.
+    tokenizer : transformers fast tokenizer or tokenizers.Tokenizer
+        The model's tokenizer: ``SentenceTransformer.tokenizer``, or the ``tokenizers.Tokenizer``
+        of an ONNX Runtime encoder (whose own truncation is ignored here, so that the length of
+        the whole query is known).
     max_length : int
         The model's input limit including special tokens (``max_seq_length``, 256 for all-MiniLM-L6-v2).
 
@@ -138,13 +143,37 @@ def fit_query(query: str, tokenizer: Any, max_length: int) -> FittedQuery:
     """
     if not isinstance(query, str):
         raise TypeError(f"query must be a string, got {type(query).__name__}; convert it with str()")
-    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    budget = max_length - tokenizer.num_special_tokens_to_add(False)  # `pair` or `is_pair`, by library
     if budget < 1:
         raise ValueError(f"max_length={max_length} leaves no room for query tokens after the special tokens")
     head = query.strip()[:_MAX_QUERY_CHARS]
-    offsets = tokenizer(head, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+    offsets = _offsets(tokenizer, head)
     text = head[: offsets[budget - 1][1]] if len(offsets) > budget else head
     return FittedQuery(text, query, len(offsets), budget)
+
+
+def _offsets(tokenizer: Any, text: str) -> list[tuple[int, int]]:
+    """Character span of every word piece of ``text``, special tokens left out, never truncated."""
+    if hasattr(tokenizer, "encode_batch"):  # a `tokenizers.Tokenizer`, as ONNX Runtime encoders use
+        return _untruncated(tokenizer).encode(text, add_special_tokens=False).offsets
+    return tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
+
+
+_UNTRUNCATED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _untruncated(tokenizer: Any) -> Any:
+    """A copy of a ``tokenizers.Tokenizer`` that truncates nothing (made once per tokenizer).
+
+    A copy, because the encoder that owns the tokenizer relies on its truncation setting.
+    """
+    if tokenizer.truncation is None:
+        return tokenizer
+    if tokenizer not in _UNTRUNCATED:
+        copy = type(tokenizer).from_str(tokenizer.to_str())
+        copy.no_truncation()
+        _UNTRUNCATED[tokenizer] = copy
+    return _UNTRUNCATED[tokenizer]
 
 
 def query_note_html(fitted: FittedQuery) -> str:
@@ -271,19 +300,44 @@ def app_cache_dir() -> Path:
     return Path(os.environ.get(CACHE_ENV) or APP_NOTEBOOK.parent / "work" / "embeddings").expanduser()
 
 
-def build_search(corpus: str, cache_dir: str | Path | None = None) -> Any:
+BACKEND_ENV = "APP_BACKEND"
+
+
+def app_backend() -> str:
+    """What runs all-MiniLM-L6-v2 in the app: ``$APP_BACKEND`` when set (``"torch"`` or ``"onnx"``), else torch.
+
+    ``"onnx"`` (ONNX Runtime) keeps torch out of the kernels; it becomes the default once
+    :meth:`helpers.search.Search.search` accepts an ONNX encoder's tokenizer (see docs/app.md).
+    """
+    chosen = os.environ.get(BACKEND_ENV)
+    if chosen:
+        if chosen not in ("torch", "onnx"):
+            raise ValueError(f"{BACKEND_ENV} must be 'torch' or 'onnx', got {chosen!r}; unset it for the default")
+        return chosen
+    return "torch"
+
+
+def build_search(corpus: str, cache_dir: str | Path | None = None, backend: str | None = None) -> Any:
     """The :class:`~helpers.search.Search` the app uses for ``corpus`` ("demo" or "blog").
 
     Every document's dense vector and reranker token vectors come from the disk cache in
     ``cache_dir`` (default :func:`app_cache_dir`), and are encoded and saved there on a miss:
-    a kernel that finds the cache encodes nothing but the queries.
+    a kernel that finds the cache encodes nothing but the queries. The model runs on
+    ``backend`` (default :func:`app_backend`): with ONNX Runtime, a kernel whose caches and
+    model export exist never imports torch (about 10 CPU-seconds less at start).
     """
+    from helpers.model.dense import DefaultEmbeddingFunction
+    from helpers.model.reranker.maxsim import MaxSimRerankFunction
     from helpers.search import Search
 
     if corpus not in CORPORA:
         raise ValueError(f"unknown corpus {corpus!r}; choose one of {list(CORPORA)}")
     folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
-    options = {"rerank_depth": RERANK_DEPTH, "show_progress": False, "warm_up": True, "cache_dir": folder}
+    backend = backend or app_backend()
+    options = {
+        "rerank_depth": RERANK_DEPTH, "show_progress": False, "warm_up": True, "cache_dir": folder,
+        "dense_ef": DefaultEmbeddingFunction(backend=backend), "rerank_fn": MaxSimRerankFunction(backend=backend),
+    }  # fmt: skip
     if corpus == "demo":
         return Search.from_demo_corpus(**options)
     ids = [f"blog-{i}" for i in range(1, len(BLOG_DOCUMENTS) + 1)]
@@ -294,7 +348,8 @@ def build_cache(cache_dir: str | Path | None = None) -> Path:
     """Encode every corpus the app offers into the disk cache (no-op for those already there).
 
     ``make app`` runs this before starting Voila, so every visitor's kernel loads the
-    dense and token vectors instead of encoding them. Returns the cache folder.
+    dense and token vectors, and the ONNX export of the model, instead of making them.
+    Returns the cache folder.
     """
     folder = app_cache_dir() if cache_dir is None else Path(cache_dir)
     for corpus in CORPORA:
@@ -655,8 +710,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if token is None and not _is_loopback(args.host):
         # Short, lower case, no look-alikes (0/o, 1/l/i): easy to read out or copy from a whiteboard.
         token = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
-    print(f"Preparing the corpora's document vectors in {app_cache_dir()} (loaded, or encoded once)...", flush=True)
-    build_cache()  # every visitor's kernel then loads the vectors instead of encoding them
+    print(f"Preparing the model ({app_backend()}) and the corpora's document vectors in {app_cache_dir()} "
+          "(loaded, or made once)...", flush=True)  # fmt: skip
+    build_cache()  # every visitor's kernel then loads files instead of encoding (or exporting the model)
     command, env = voila_command(host=args.host, port=args.port, preheat=not args.no_preheat, token=token)
     shown = socket.gethostname() if args.host in {"0.0.0.0", "::"} else args.host
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")

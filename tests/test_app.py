@@ -108,6 +108,16 @@ def test_long_query_note_is_visible_and_escaped(minilm):
     assert f"limit is {fitted.max_tokens}" in note
 
 
+@pytest.mark.parametrize("query", ["Where was Turing born?", "the Turing test of machine intelligence " * 120, "  ünïcode   ✓ " * 90])
+def test_onnx_tokenizer_cuts_queries_like_the_transformers_one(minilm, query):
+    # The app's kernels run the model with ONNX Runtime, whose encoder has a `tokenizers.Tokenizer`
+    # (truncating at the model's limit): the cut and the count must not change.
+    onnx = pytest.importorskip("helpers.model.onnx_encoder").onnx_sentence_encoder()
+    expected = app.fit_query(query, minilm.tokenizer, minilm.max_seq_length)
+    assert app.fit_query(query, onnx.tokenizer, onnx.max_seq_length) == expected
+    assert onnx.tokenizer.truncation is not None  # the encoder's own tokenizer is left as it was
+
+
 def test_fit_query_rejects_non_strings(minilm):
     with pytest.raises(TypeError, match="query must be a string"):
         app.fit_query(["a query"], minilm.tokenizer, minilm.max_seq_length)
@@ -174,6 +184,14 @@ def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tm
     flipped = MaxSimRerankFunction()
     flipped.add_documents(list(app.BLOG_DOCUMENTS), [-t for t in reference.rerank_fn.document_tokens(list(app.BLOG_DOCUMENTS))])
     np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, list(app.BLOG_DOCUMENTS)), atol=1e-5)
+
+
+def test_backend_can_be_chosen_by_environment(monkeypatch):
+    monkeypatch.setenv(app.BACKEND_ENV, "torch")
+    assert app.app_backend() == "torch"
+    monkeypatch.setenv(app.BACKEND_ENV, "tensorflow")
+    with pytest.raises(ValueError, match="must be 'torch' or 'onnx'"):
+        app.app_backend()
 
 
 def test_unknown_corpus_names_the_choices(playground):
