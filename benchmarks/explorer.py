@@ -1,36 +1,49 @@
-"""Time from a new query to an updated explorer (table + two figures) on the demo corpus.
+"""Time from a new query to an updated explorer (table + two charts) on the demo corpus.
 
 Models are loaded and the documents encoded before timing starts. Each of the 34 demo
-queries is run ``--rounds`` times in turn, so every timed call is a new query; we report
-the median of every stage and of the total, for the explorer's path (figure reused, SVG)
-and for the plain path a notebook would take (new figures, PNG at 100 dpi), in one run.
+queries is run ``--rounds`` times in turn, so every timed call is a new query. For every
+query, in the same run and alternating:
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/explorer.py [--rounds 3] [--threads N]
+- the **explorer path**: exactly what the widget does, ``helpers.widgets.explorer.update``
+  (search, HTML table, both charts as SVG text), split into its stages;
+- the **previous path** (before this benchmark's last change): search through the rerank
+  function (a second forward pass of the query, MaxSim over padded documents), score bars
+  redrawn in place and a new rank-shift figure, both saved as SVG by matplotlib;
+- the **plain path** for the figures alone: new matplotlib figures saved as PNG, as inline
+  display in a notebook does.
 
-``--threads`` sets torch's intra-op threads (default: torch's own choice, the number of
-cores). On a shared, oversubscribed machine one thread is much faster for a single query;
-see docs/explorer.md. With ``--threads 1`` the process's CPU time per query is also what
-the wall clock would show on an idle machine, so it is printed beside the wall-clock time.
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/explorer.py [--rounds 2] [--threads 1]
+
+``--threads`` sets torch's intra-op threads and numpy's BLAS threads (default: their own
+choice, the number of cores). On a shared, oversubscribed machine one thread is much faster for a single query;
+see docs/explorer.md. The process's CPU time per query is printed beside the wall-clock
+time: with ``--threads 1`` it is what the wall clock shows on an otherwise idle machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import os
 import statistics
 import time
 from collections import defaultdict
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="passes over the 34 demo queries")
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the 34 demo queries")
+    parser.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: theirs)")
     parser.add_argument("--top-k", type=int, default=8)
+    parser.add_argument("--cache-dir", type=Path, default=Path("notebooks/work/embeddings"),
+                        help="where Search caches document vectors (as notebook 04 does)")
     args = parser.parse_args()
+    if args.threads:  # numpy's BLAS (MaxSim's matrix product) reads this when it is first imported
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
 
     import torch
 
@@ -39,60 +52,71 @@ def main() -> None:
 
     from helpers.demo_data import load_demo_corpus
     from helpers.plots.compare import result_rank_shift, score_bars
+    from helpers.plots.svg import result_rank_shift_svg, score_bars_svg
     from helpers.search import Search
-    from helpers.widgets.explorer import figure_svg
+    from helpers.widgets.explorer import figure_svg, update
 
     demo = load_demo_corpus()
     start = time.perf_counter()
-    search = Search.from_demo_corpus(demo, show_progress=False)
+    search = Search.from_demo_corpus(demo, show_progress=False, cache_dir=args.cache_dir)
     setup = time.perf_counter() - start
+    previous = copy.copy(search)
+    previous._tokens = None  # the previous search path: dense_ef and rerank_fn, each with its own forward pass
     search.search("warm up the query path")
+    previous.search("warm up the query path")
 
-    times: dict[str, list[float]] = defaultdict(list)
+    wall: dict[str, list[float]] = defaultdict(list)
+    cpu: dict[str, list[float]] = defaultdict(list)
     figures: dict = {}
-    cpu: list[float] = []  # CPU time of the explorer path: what it would take on an idle machine
     k = args.top_k
 
     def timed(name: str, fn, *a, **kw):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out = fn(*a, **kw)
-        times[name].append(time.perf_counter() - t0)
+        wall[name].append(time.perf_counter() - t0)
+        cpu[name].append(time.process_time() - c0)
         return out
 
+    def explorer_path(query: str) -> None:
+        view = update(search, query, top_k=k)
+        for svg in view.images.values():
+            svg.encode()  # what the widget hands to the browser
+
+    def previous_path(query: str) -> None:
+        result = timed("previous: search", previous.search, query)
+        result.table(k)._repr_html_()
+        figures["scores"] = score_bars(result, k, fig=figures.get("scores"))
+        timed("previous: figures (matplotlib SVG)",
+              lambda: (figure_svg(figures["scores"]), figure_svg(result_rank_shift(result, k))))
+
+    load_before = os.getloadavg()
     for _ in range(args.rounds):
         for query in demo.queries:
-            # The explorer's path: the same steps as helpers.widgets.explorer.update + rendering.
-            t0, c0 = time.perf_counter(), time.process_time()
+            # The explorer path's stages one by one, then the whole of it as the widget runs it.
             result = timed("search (5 methods, 267 docs)", search.search, query)
             timed("table (HTML)", lambda: result.table(k)._repr_html_())
-            figures["scores"] = timed("score bars: build", score_bars, result, k, fig=figures.get("scores"))
-            shift = timed("rank shift: build", result_rank_shift, result, k)
-            timed("render both as SVG", lambda: (figure_svg(figures["scores"]), figure_svg(shift)))
-            times["TOTAL explorer path"].append(time.perf_counter() - t0)
-            cpu.append(time.process_time() - c0)
+            timed("both charts as SVG", lambda: (score_bars_svg(result, k), result_rank_shift_svg(result, k)))
+            timed("TOTAL explorer path (update)", explorer_path, query)
+            timed("TOTAL previous path", previous_path, query)
+            timed("figures, plain path (new + PNG)",
+                  lambda: [f.savefig(io.BytesIO(), format="png", dpi=100)
+                           for f in (score_bars(result, k), result_rank_shift(result, k))])
+    load_after = os.getloadavg()
 
-            # The plain path: new figures each time, PNG at 100 dpi (what inline display does).
-            t0 = time.perf_counter()
-            for fig in (score_bars(result, k), result_rank_shift(result, k)):
-                fig.savefig(io.BytesIO(), format="png", dpi=100)
-            times["figures, plain path (new + PNG)"].append(time.perf_counter() - t0)
-
-    load = os.getloadavg()[0]
-    print(f"torch threads: {torch.get_num_threads()}, load average (1 min): {load:.1f} on {os.cpu_count()} cores")
-    print(f"setup (load models, encode 267 documents twice): {setup:.1f} s")
-    print(f"{'stage':40s} {'median ms':>10s} {'p90 ms':>8s}")
-    for name, values in times.items():
+    print(f"torch threads: {torch.get_num_threads()}, {os.cpu_count()} cores, load average (1 min) "
+          f"{load_before[0]:.1f} before and {load_after[0]:.1f} after timing")
+    print(f"setup (load models, encode or load the cached documents): {setup:.1f} s")
+    print(f"{'stage':40s} {'median ms':>10s} {'p90 ms':>8s} {'CPU ms':>8s}")
+    for name, values in wall.items():
         values_ms = sorted(v * 1000 for v in values)
         p90 = values_ms[int(0.9 * (len(values_ms) - 1))]
-        print(f"{name:40s} {statistics.median(values_ms):10.1f} {p90:8.1f}")
-    explorer_figs = statistics.median(
-        [a + b + c for a, b, c in zip(times["score bars: build"], times["rank shift: build"], times["render both as SVG"])]
-    )
-    plain = statistics.median(times["figures, plain path (new + PNG)"])
-    print(f"figures: plain path / explorer path = {plain / explorer_figs:.2f}x")
-    total = statistics.median(times["TOTAL explorer path"]) * 1000
-    cpu_ms = statistics.median(cpu) * 1000
-    print(f"median query -> table + figures: {total:.0f} ms wall clock, {cpu_ms:.0f} ms CPU time (goal <= 150 ms)")
+        print(f"{name:40s} {statistics.median(values_ms):10.1f} {p90:8.1f} {statistics.median(cpu[name]) * 1000:8.1f}")
+    new, old = (statistics.median(wall[n]) for n in ("TOTAL explorer path (update)", "TOTAL previous path"))
+    new_cpu = statistics.median(cpu["TOTAL explorer path (update)"])
+    old_cpu = statistics.median(cpu["TOTAL previous path"])
+    print(f"previous path / explorer path: {old / new:.2f}x wall clock, {old_cpu / new_cpu:.2f}x CPU time")
+    print(f"median query -> table + charts: {new * 1000:.0f} ms wall clock, {new_cpu * 1000:.0f} ms CPU time "
+          "(goal <= 150 ms)")
     if args.threads == 1:
         print("with one thread, CPU time is what the wall clock shows on an otherwise idle machine")
 

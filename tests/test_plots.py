@@ -1,8 +1,9 @@
-"""helpers.plots.compare: the bars and slope chart show exactly the scores and orders of a result."""
+"""helpers.plots.compare and .svg: the bars and slope chart show exactly the scores and orders of a result."""
 
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -10,7 +11,10 @@ from matplotlib.figure import Figure
 
 from helpers.fusion import min_max, ranks
 from helpers.plots.compare import result_rank_shift, score_bars, scoreboard
+from helpers.plots.svg import result_rank_shift_svg, score_bars_svg
 from helpers.search import SearchResult
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def make_result(n: int = 12, reranked: int | None = None, seed: int = 0) -> SearchResult:
@@ -147,3 +151,68 @@ def test_dollars_show_as_typed_and_a_long_title_fits_the_figure():
     chart.savefig(io.BytesIO(), format="png")
     with_dollars = [t for t in chart.axes[0].texts if "$" in t.get_text()]
     assert with_dollars and not any(t.get_parse_math() for t in with_dollars)
+
+
+# helpers.plots.svg: the explorer's charts as SVG show exactly what the matplotlib figures show.
+
+def svg_texts(svg: str) -> list[str]:
+    return [t.text.replace("\u00a0", " ").strip() for t in ET.fromstring(svg.encode()).iter(f"{SVG}text")]
+
+
+def figure_texts(fig: Figure) -> list[str]:
+    fig.draw_without_rendering()  # tick labels are filled in at draw time
+    ax = fig.axes[0]
+    texts = [*ax.texts, *ax.get_xticklabels(), *ax.get_yticklabels(), ax.title, ax._left_title, ax.xaxis.label]
+    texts += ax.get_legend().get_texts() if ax.get_legend() else []
+    return [t.get_text().strip() for t in texts if t.get_visible() and t.get_text().strip()]
+
+
+@pytest.mark.parametrize("methods", [("dense", "bm25", "rerank"), ("rrf",)])
+def test_svg_bars_show_the_matplotlib_figures_bars_and_texts(methods):
+    result = make_result(reranked=4)  # some documents say "not reranked"
+    fig = score_bars(result, top_k=6, by="bm25", methods=methods)
+    svg = score_bars_svg(result, top_k=6, by="bm25", methods=methods)
+    bars = [b for b in ET.fromstring(svg.encode()).iter(f"{SVG}rect") if b.get("class") == "bar"]
+    assert len(bars) == len(fig.axes[0].patches) == 6 * len(methods)
+    # matplotlib lists the bars method by method, the SVG row by row; widths in axes units (x from 0 to 1.25).
+    full = score_bars_svg(make_result(), top_k=1, by="dense", methods=("dense",))  # the best dense bar is 1.0 wide
+    unit = float(next(b for b in ET.fromstring(full.encode()).iter(f"{SVG}rect") if b.get("class") == "bar").get("width"))
+    svg_widths = np.array([float(b.get("width")) / unit for b in bars]).reshape(6, len(methods)).T.ravel()
+    np.testing.assert_allclose(svg_widths, [p.get_width() for p in fig.axes[0].patches], atol=1e-3)
+    assert sorted(svg_texts(svg)) == sorted(figure_texts(fig))
+
+
+def test_svg_rank_shift_draws_the_same_moves_and_texts():
+    result = make_result(reranked=5)  # the RRF top 5 were reranked; the dense top 5 shares only some of them
+    candidates = result.top("dense", 5)
+    reranked = [c for c in candidates if not np.isnan(result.scores["rerank"][c])]
+    assert 0 < len(reranked) < 5
+    relevant = {result.doc_ids[reranked[0]]}
+    fig = result_rank_shift(result, top_k=8, first_stage="dense", relevant=relevant)
+    svg = result_rank_shift_svg(result, top_k=8, first_stage="dense", relevant=relevant)
+    lines = [line for line in ET.fromstring(svg.encode()).iter(f"{SVG}line") if line.get("class") == "shift"]
+    assert len(lines) == len(fig.axes[0].lines) == len(reranked)  # the others get no line and grey text
+    grey = [t for t in ET.fromstring(svg.encode()).iter(f"{SVG}text") if t.get("fill") == "#999999"]
+    assert len(grey) == 5 - len(reranked)
+    y1 = [float(line.get("y1")) for line in lines]
+    y2 = [float(line.get("y2")) for line in lines]
+    for mine, theirs in zip(lines, fig.axes[0].lines):
+        assert mine.get("stroke").lower() == theirs.get_color().lower()
+    # Same vertical order at both ends as matplotlib's ranks (SVG y grows downwards, like rank).
+    assert list(np.argsort(y1)) == list(np.argsort([line.get_ydata()[0] for line in fig.axes[0].lines]))
+    assert list(np.argsort(y2)) == list(np.argsort([line.get_ydata()[1] for line in fig.axes[0].lines]))
+    assert sorted(svg_texts(svg)) == sorted(figure_texts(fig))
+    bold = [t.text for t in ET.fromstring(svg.encode()).iter(f"{SVG}text") if t.get("font-weight") == "bold"]
+    assert len(bold) == 2 and all("★" in t for t in bold)
+
+
+def test_svg_escapes_user_text_and_keeps_spaces():
+    result = make_result(4)
+    query = '<script>alert("x")</script> & $5'
+    result = SearchResult(**{**result.__dict__, "query": query, "titles": ["<b>bold</b>", "a  b", "c", "d"]})
+    for svg in (score_bars_svg(result, top_k=4), result_rank_shift_svg(result, top_k=4)):
+        assert "<script>" not in svg and "<b>" not in svg
+        texts = svg_texts(svg)  # parses: the document is well-formed
+        assert any("<b>bold</b>" in t for t in texts)
+    assert any(t.startswith(repr(query)[:20]) for t in svg_texts(score_bars_svg(result, top_k=4)))
+    assert " \u00a0" in svg  # "title  rank": the double space survives in a browser

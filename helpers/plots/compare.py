@@ -9,6 +9,7 @@ document, 0 = its worst), and the raw score is written at the end of each bar.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,7 +20,7 @@ from helpers.plots.rerank import rank_shift
 from helpers.plots.style import METHOD_COLORS, shorten, tutorial_style
 from helpers.search import SearchResult
 
-__all__ = ["score_bars", "result_rank_shift", "scoreboard", "METHOD_LABELS"]
+__all__ = ["score_bars", "bar_content", "result_rank_shift", "rank_shift_arguments", "scoreboard", "METHOD_LABELS"]
 
 _LABEL_CHARS = 34  # document titles are cut to this many characters
 _LABEL_INCHES = 3.9  # room they need at the tutorial's tick font size
@@ -38,6 +39,33 @@ def _raw_label(method: str, value: float) -> str:
     if np.isnan(value):
         return " not reranked"
     return f" {value:.1f}" if method == "bm25" else f" {value:.3f}"
+
+
+def bar_content(
+    result: SearchResult, top_k: int, by: str, methods: Sequence[str]
+) -> tuple[list[str], list[np.ndarray], list[list[str]], str]:
+    """What :func:`score_bars` draws, shared with its SVG twin :func:`helpers.plots.svg.score_bars_svg`.
+
+    Returns
+    -------
+    labels : list of str
+        One row label per document, best first (``"1. RFC 791"``).
+    scaled : list of ndarray
+        Per method, the min-max scaled score of each row (0 for a missing score).
+    values : list of list of str
+        Per method, the raw score written at each bar's end.
+    title : str
+    """
+    if not methods:
+        raise ValueError("choose at least one method to plot, e.g. methods=('dense', 'bm25', 'rerank')")
+    positions = result.top(by, top_k)  # validates by and top_k
+    for method in methods:
+        result._check_method(method)
+    labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
+    scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
+    values = [[_raw_label(method, v) for v in result.scores[method][positions]] for method in methods]
+    title = f"{shorten(result.query, _QUERY_CHARS)!r}: top {len(positions)} by {METHOD_LABELS[by]}"
+    return labels, scaled, values, title
 
 
 def score_bars(
@@ -72,17 +100,8 @@ def score_bars(
     --------
     >>> fig = score_bars(search.search("RFC 791"), top_k=5)  # doctest: +SKIP
     """
-    if not methods:
-        raise ValueError("choose at least one method to plot, e.g. methods=('dense', 'bm25', 'rerank')")
-    positions = result.top(by, top_k)  # validates by and top_k
-    for method in methods:
-        result._check_method(method)
-    n, m = len(positions), len(methods)
-    labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
-    scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
-    values = [[_raw_label(method, v) for v in result.scores[method][positions]] for method in methods]
-    title = f"{shorten(result.query, _QUERY_CHARS)!r}: top {n} by {METHOD_LABELS[by]}"
-    layout = (n, tuple(methods))
+    labels, scaled, values, title = bar_content(result, top_k, by, methods)
+    layout = (len(labels), tuple(methods))
     with tutorial_style():
         if fig is not None and getattr(fig, "_score_bars_layout", None) == layout:
             # Same rows and methods as last time: move the existing bars and labels instead of
@@ -94,11 +113,16 @@ def score_bars(
     return fig
 
 
+def bar_figure_height(rows: int, methods: int) -> float:
+    """Height in inches of the score-bar figure: room for every bar, the title, legend and axis label."""
+    return 1.7 + 0.2 * rows * methods + 0.15 * rows
+
+
 def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], values: list[list[str]],
                methods: Sequence[str], title: str) -> Figure:
     n, m = len(labels), len(methods)
     height = 0.8 / m
-    size = (11.0, 1.7 + 0.2 * n * m + 0.15 * n)
+    size = (11.0, bar_figure_height(n, m))
     if fig is None:
         fig = Figure(figsize=size)
     else:
@@ -150,6 +174,27 @@ def _plain_text(texts: Sequence[Text]) -> None:
         text.set_parse_math(False)
 
 
+def rank_shift_arguments(
+    result: SearchResult, top_k: int = 10, first_stage: str | None = None, relevant: Collection[str] = ()
+) -> dict[str, Any]:
+    """The arguments of :func:`helpers.plots.rerank.rank_shift` (or its SVG twin) for one result.
+
+    See :func:`result_rank_shift` for the parameters.
+    """
+    first_stage = first_stage or result.first_stage
+    candidates = result.top(first_stage, min(result.cap(top_k), result.rerank_depth))
+    rerank = result.scores["rerank"][candidates]
+    # Not-reranked candidates (nan) drop out of the right column; rank_shift greys them.
+    kept = np.flatnonzero(~np.isnan(rerank))
+    return {
+        "labels": [result.titles[i] for i in candidates],
+        "reranked_order": kept[np.argsort(-rerank[kept], kind="stable")],
+        "first_stage": METHOD_LABELS[first_stage],
+        "reranker": METHOD_LABELS["rerank"],
+        "relevant": [result.doc_ids[i] in relevant for i in candidates] if relevant else None,
+    }
+
+
 def result_rank_shift(
     result: SearchResult,
     top_k: int = 10,
@@ -177,19 +222,7 @@ def result_rank_shift(
     -------
     matplotlib.figure.Figure
     """
-    first_stage = first_stage or result.first_stage
-    candidates = result.top(first_stage, min(result.cap(top_k), result.rerank_depth))
-    rerank = result.scores["rerank"][candidates]
-    # Not-reranked candidates (nan) drop out of the right column; rank_shift greys them.
-    kept = np.flatnonzero(~np.isnan(rerank))
-    reranked_order = kept[np.argsort(-rerank[kept], kind="stable")]
-    fig = rank_shift(
-        [result.titles[i] for i in candidates],
-        reranked_order,
-        first_stage=METHOD_LABELS[first_stage],
-        reranker=METHOD_LABELS["rerank"],
-        relevant=[result.doc_ids[i] in relevant for i in candidates] if relevant else None,
-    )
+    fig = rank_shift(**rank_shift_arguments(result, top_k, first_stage, relevant))
     # The chart keeps its labels inside the axes, so fixed margins (room for the title and
     # column names on top) look the same as constrained layout and render twice as fast.
     _plain_text(fig.axes[0].texts)  # document titles are user text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -10,11 +11,12 @@ from matplotlib.figure import Figure
 from helpers.model.base import RerankResult
 from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
 
-__all__ = ["rank_shift", "rerank_scores", "maxsim_matches", "MOVE_COLORS"]
+__all__ = ["rank_shift", "shift_rows", "ShiftRow", "rerank_scores", "maxsim_matches", "MOVE_COLORS"]
 
 # Up, down, same place: colour-blind-safe and readable in greyscale (solid, dashed, dotted).
 MOVE_COLORS = {"up": OKABE_ITO["green"], "down": OKABE_ITO["vermillion"], "same": "#777777"}
 _LINESTYLES = {"up": "-", "down": "--", "same": ":"}
+CUT_COLOR = "#999999"  # candidates cut by top_k
 
 
 def _check_order(reranked_order: Sequence[int], n: int) -> list[int]:
@@ -25,6 +27,48 @@ def _check_order(reranked_order: Sequence[int], n: int) -> list[int]:
             "pass [r.index for r in results]"
         )
     return order
+
+
+class ShiftRow(NamedTuple):
+    """One candidate of a rank-shift chart."""
+
+    before: int  # first-stage rank, 1 = best
+    after: int | None  # reranked rank; None when cut by top_k
+    move: str  # "up", "down" or "same" (a key of MOVE_COLORS)
+    relevant: bool  # starred and bold
+    left: str  # label at the left end, "★ title  3"
+    right: str  # label at the right end, "1  ★ title"
+
+
+def shift_rows(
+    labels: Sequence[str],
+    reranked_order: Sequence[int],
+    first_stage: str = "first stage",
+    reranker: str = "reranked",
+    relevant: Sequence[bool] | None = None,
+    width: int = 38,
+) -> tuple[list[ShiftRow], str]:
+    """What :func:`rank_shift` draws (its rows and title), shared with :func:`helpers.plots.svg.rank_shift_svg`.
+
+    Parameters are those of :func:`rank_shift`.
+    """
+    n = len(labels)
+    if n == 0:
+        raise ValueError("rank_shift needs at least one candidate; got an empty list")
+    order = _check_order(reranked_order, n)
+    if relevant is not None and len(relevant) != n:
+        raise ValueError(f"relevant needs one flag per candidate: got {len(relevant)} for {n} labels")
+    new_rank = {position: rank for rank, position in enumerate(order, start=1)}
+    rows = []
+    for i, label in enumerate(labels):
+        before, after = i + 1, new_rank.get(i)
+        star = relevant is not None and bool(relevant[i])
+        text = ("★ " if star else "") + shorten(label, width)
+        move = "same" if after is None or after == before else "up" if after < before else "down"
+        rows.append(ShiftRow(before, after, move, star, f"{text}  {before}", f"{after}  {text}"))
+    moved_up = sum(1 for row in rows if row.move == "up")
+    title = f"{first_stage} order → {reranker} order ({moved_up} of {n} moved up; solid = up, dashed = down)"
+    return rows, title
 
 
 def rank_shift(
@@ -59,31 +103,20 @@ def rank_shift(
     --------
     >>> fig = rank_shift(["doc a", "doc b", "doc c"], [2, 0, 1], "BM25", "MaxSim")
     """
-    n = len(labels)
-    if n == 0:
-        raise ValueError("rank_shift needs at least one candidate; got an empty list")
-    order = _check_order(reranked_order, n)
-    if relevant is not None and len(relevant) != n:
-        raise ValueError(f"relevant needs one flag per candidate: got {len(relevant)} for {n} labels")
-    new_rank = {position: rank for rank, position in enumerate(order, start=1)}
-    star = [("★ " if relevant is not None and relevant[i] else "") for i in range(n)]
-    text = [star[i] + shorten(label, width) for i, label in enumerate(labels)]
-
+    rows, title = shift_rows(labels, reranked_order, first_stage, reranker, relevant, width)
+    n = len(rows)
     with tutorial_style():
         fig = Figure(figsize=(11, 1.2 + 0.42 * n), layout="constrained")
         ax = fig.add_subplot()
-        for i in range(n):
-            before = i + 1
-            after = new_rank.get(i)
-            if after is None:  # cut by top_k
-                ax.text(-0.03, before, f"{text[i]}  {before}", ha="right", va="center", color="#999999", fontsize=11)
+        for row in rows:
+            if row.after is None:  # cut by top_k
+                ax.text(-0.03, row.before, row.left, ha="right", va="center", color=CUT_COLOR, fontsize=11)
                 continue
-            move = "up" if after < before else "down" if after > before else "same"
-            color = MOVE_COLORS[move]
-            ax.plot([0, 1], [before, after], color=color, linestyle=_LINESTYLES[move], linewidth=2.2, marker="o")
-            weight = "bold" if star[i] else "normal"
-            ax.text(-0.03, before, f"{text[i]}  {before}", ha="right", va="center", fontsize=11, fontweight=weight)
-            ax.text(1.03, after, f"{after}  {text[i]}", ha="left", va="center", fontsize=11, fontweight=weight)
+            color = MOVE_COLORS[row.move]
+            ax.plot([0, 1], [row.before, row.after], color=color, linestyle=_LINESTYLES[row.move], linewidth=2.2, marker="o")
+            weight = "bold" if row.relevant else "normal"
+            ax.text(-0.03, row.before, row.left, ha="right", va="center", fontsize=11, fontweight=weight)
+            ax.text(1.03, row.after, row.right, ha="left", va="center", fontsize=11, fontweight=weight)
         ax.set_xlim(-1.6, 2.6)
         ax.set_ylim(n + 0.7, 0.2)  # rank 1 at the top
         ax.set_xticks([0, 1], [first_stage, reranker])
@@ -92,9 +125,7 @@ def rank_shift(
         ax.grid(False)
         for side in ("left", "bottom", "top", "right"):
             ax.spines[side].set_visible(False)
-        moved_up = sum(1 for i in range(n) if new_rank.get(i, n + 1) < i + 1)
-        ax.set_title(f"{first_stage} order → {reranker} order ({moved_up} of {n} moved up; solid = up, dashed = down)",
-                     fontsize=13)
+        ax.set_title(title, fontsize=13)
     return fig
 
 
