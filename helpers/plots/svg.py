@@ -106,7 +106,7 @@ def score_bars_svg(
     for method in methods:  # the legend, in one row above the axes
         body.append(f'<rect x="{legend_x:.2f}" y="{top - 18.7:.2f}" width="24" height="8.4" fill="{METHOD_COLORS[method]}"/>')
         body.append(_text(legend_x + 33.6, top - 14.5, METHOD_LABELS[method], 12))
-        legend_x += 33.6 + 0.55 * 12 * len(METHOD_LABELS[method]) + 24  # text width estimated, then column spacing
+        legend_x += 33.6 + 0.53 * 12 * len(METHOD_LABELS[method]) + 24  # text width estimated, then column spacing
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         body.append(_line(x(tick), top, x(tick), bottom, _GRID))
         body.append(_line(x(tick), bottom, x(tick), bottom + 3.5))
