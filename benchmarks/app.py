@@ -118,7 +118,7 @@ if backend == "onnx":
 else:
     import sentence_transformers; step("import sentence-transformers (torch, transformers, scikit-learn)")
 import scipy.sparse; step("import scipy.sparse (BM25)")
-import matplotlib.figure; step("import matplotlib")
+import matplotlib.figure; step("import matplotlib (the plots package imports it)")
 import helpers.model.reranker; step("import helpers.model.reranker (requests, for its Jina API client)")
 from helpers.model.dense import DefaultEmbeddingFunction
 had_transformers = "transformers" in sys.modules
@@ -127,10 +127,10 @@ step(f"load the model ({backend})" + ("" if had_transformers or "transformers" n
      ", importing transformers on the way"))
 playground = app.SearchApp()
 playground.search_for("demo"); step("Search: corpus, BM25 index, dense and token vectors from the cache")
-import helpers.widgets.explorer; step("import the plots and widgets")
-playground.widget; step("first query, plot, SVG, widgets")
+import helpers.plots.svg; step("import the chart module")
+playground.widget; step("first query, chart, widgets")
 assert playground.view.hits("rerank")[0] == "turing-birth"
-playground.update("RFC 791", "demo"); step("a second query (columns and plot, not sent)")
+playground.update("RFC 791", "demo"); step("a second query (columns and chart, not sent)")
 print(f"| step (backend {backend}) | CPU-s |")
 print("|---|---|")
 for name, cpu in steps:

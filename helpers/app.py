@@ -2,7 +2,7 @@
 
 Everything the page shows is computed here by plain functions that tests call directly;
 the notebook only builds :class:`SearchApp` and displays it. Search itself comes from
-:mod:`helpers.search` and the figure from :mod:`helpers.plots.compare`: this module only
+:mod:`helpers.search` and the chart from :mod:`helpers.plots.svg`: this module only
 renders them.
 
 User text (the query) and document text reach the browser through ipywidgets ``HTML``,
@@ -369,8 +369,10 @@ class View:
         The line above the results (the query, a note when it was cut, or a hint).
     results_html : str
         The four result columns ("" when there are none).
-    figure : matplotlib Figure or None
-        The comparison plot. The app redraws one figure in place, so the next update changes it.
+    svg : str or None
+        The comparison chart (:func:`helpers.plots.svg.score_bars_svg`: what
+        :func:`helpers.plots.compare.score_bars` draws, written as SVG text without matplotlib's
+        text measuring, about a millisecond instead of hundreds).
     result : SearchResult or None
         Every score and rank, for tests and for learners who want more.
     top_k : int
@@ -380,7 +382,7 @@ class View:
     query: FittedQuery | None
     note_html: str
     results_html: str
-    figure: Any
+    svg: str | None
     result: Any
     top_k: int = 5
 
@@ -420,7 +422,6 @@ class SearchApp:
         self._searches: dict[str, Any] = dict(searches or {})
         self._widget: Any = None
         self.view: View | None = None  # what the widget shows now
-        self._figure: Any = None
 
     def search_for(self, corpus: str) -> Any:
         """The :class:`~helpers.search.Search` of ``corpus`` ("demo" or "blog"), built once."""
@@ -436,7 +437,7 @@ class SearchApp:
         A query longer than the model reads is cut first (every method searches the same
         text) and the note says so; an empty query gives a hint and no results.
         """
-        from helpers.plots.compare import score_bars
+        from helpers.plots.svg import score_bars_svg
         from helpers.search import EmptyQueryError
 
         top_k = self.top_k if top_k is None else top_k
@@ -456,10 +457,8 @@ class SearchApp:
             ]
             for method in METHODS
         }
-        # One figure per app, redrawn in place: faster than building a new one per query.
-        figure = score_bars(result, k, by="rerank", methods=METHODS, fig=self._figure)
-        self._figure = figure
-        return View(fitted, query_note_html(fitted), results_html(columns, corpus), figure, result, k)
+        svg = score_bars_svg(result, k, by="rerank", methods=METHODS)
+        return View(fitted, query_note_html(fitted), results_html(columns, corpus), svg, result, k)
 
     @property
     def widget(self) -> Any:
@@ -471,8 +470,6 @@ class SearchApp:
 
 def _build_widget(playground: SearchApp) -> Any:
     import ipywidgets as widgets
-
-    from helpers.widgets.explorer import figure_svg
 
     corpus = widgets.Dropdown(options=[(label, key) for key, label in CORPORA.items()], value="demo",
                               description="Corpus:", layout=widgets.Layout(width="420px"))
@@ -498,9 +495,9 @@ def _build_widget(playground: SearchApp) -> Any:
         playground.view = view
         status.value = view.note_html
         results.value = view.results_html
-        plot.layout.display = None if view.figure is not None else "none"
-        if view.figure is not None:  # last: the browser test waits for the new image
-            plot.value = figure_svg(view.figure)
+        plot.layout.display = None if view.svg is not None else "none"
+        if view.svg is not None:  # last: the browser test waits for the new image
+            plot.value = view.svg.encode()
 
     def set_examples(_: Any = None) -> None:
         buttons = []
