@@ -3,9 +3,10 @@
 The same pipeline as ``notebooks/06_evaluate_on_scifact.ipynb``, as one script that prints a
 Markdown table. The weighted sum's weight is tuned on the train split only. Embeddings and
 rerank scores are cached (``--cache``, default ``notebooks/work/embeddings``), so a second
-run takes seconds; the first encodes the corpus twice (dense vectors, MaxSim token vectors).
+run takes seconds; the first encodes the corpus once (one forward pass gives the dense vectors
+and MaxSim's token vectors, see ``helpers.evaluation.encode_corpus``).
 
-Run: ``HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/scifact.py [--precision auto] [--depth 100]``
+Run: ``HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/scifact.py [--precision auto] [--backend onnx] [--depth 100]``
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from helpers import evaluation as ev
 from helpers.datasets import load_beir
-from helpers.model.dense import SentenceTransformerEmbeddingFunction
+from helpers.model.dense import BACKENDS, PRECISIONS, SentenceTransformerEmbeddingFunction
 from helpers.model.reranker import MaxSimRerankFunction
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
 
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16", "auto"])
+    parser.add_argument("--precision", default="float32", choices=PRECISIONS)
+    parser.add_argument("--backend", default=None, choices=BACKENDS, help="default: the precision's usual backend")
     parser.add_argument("--depth", type=int, default=100, help="BM25 candidates reranked by MaxSim")
     parser.add_argument("--cache", type=Path, default=ROOT / "notebooks" / "work" / "embeddings")
     args = parser.parse_args()
@@ -35,12 +37,12 @@ def main() -> None:
     bm25_ef = BM25EmbeddingFunction(build_default_analyzer("en"))
     bm25_ef.fit(test.documents)
     bm25 = {s.split: ev.bm25_scores(bm25_ef, test.documents, s.query_texts) for s in (test, train)}
-    dense_ef = SentenceTransformerEmbeddingFunction(precision=args.precision)
+    dense_ef = SentenceTransformerEmbeddingFunction(precision=args.precision, backend=args.backend)
+    maxsim = MaxSimRerankFunction(cache_mb=4000)
+    ev.encode_corpus(dense_ef, test.documents, maxsim, args.cache)
     dense = {s.split: ev.dense_scores(dense_ef, test.documents, s.query_texts, args.cache) for s in (test, train)}
     best_w, _ = ev.tune_weight(dense["train"], bm25["train"], train.query_ids, train.doc_ids, train.qrels)
-    reranked = ev.rerank_scores(
-        MaxSimRerankFunction(cache_mb=3000), test.query_texts, test.documents, bm25["test"], args.depth, args.cache
-    )
+    reranked = ev.rerank_scores(maxsim, test.query_texts, test.documents, bm25["test"], args.depth, args.cache)
     methods = {
         "BM25 (stemmed)": bm25["test"],
         f"dense all-MiniLM-L6-v2 ({dense_ef.precision})": dense["test"],

@@ -80,9 +80,13 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) 
     Returns
     -------
     Path
-        ``<folder>/<model>-<precision>-<hash>.npy``.
+        ``<folder>/<model>-<precision>-<hash>.npy``; the precision reads ``onnx-float32`` and
+        the like for a backend other than torch.
     """
     precision = getattr(ef, "precision", "float32")
+    backend = getattr(ef, "backend", "torch")
+    if backend != "torch":  # e.g. "onnx-float32": equal to torch's vectors only within rounding
+        precision = f"{backend}-{precision}"
     settings = (
         str(getattr(ef, "model_name", type(ef).__name__)),
         precision,

@@ -92,9 +92,10 @@ def encode_corpus(
 
     def one_pass(texts: list[str]) -> np.ndarray:
         outputs = ef.model.encode(texts, output_value=None, batch_size=ef.batch_size, show_progress_bar=False)
+        # torch tensors (sentence-transformers) or numpy arrays (the ONNX encoder), float32 on the CPU
         lengths = [int(out["attention_mask"].sum()) for out in outputs]
-        rerank_fn.add_documents(texts, [out["token_embeddings"][1 : n - 1].float().cpu().numpy() for out, n in zip(outputs, lengths)])
-        vectors = np.stack([out["sentence_embedding"].float().cpu().numpy() for out in outputs])
+        rerank_fn.add_documents(texts, [out["token_embeddings"][1 : n - 1] for out, n in zip(outputs, lengths)])
+        vectors = np.stack([np.asarray(out["sentence_embedding"], dtype=np.float32) for out in outputs])
         if ef.normalize_embeddings:
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors

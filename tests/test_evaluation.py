@@ -74,6 +74,21 @@ def test_one_pass_gives_the_dense_vectors_and_the_reranker_tokens(tmp_path, mini
     np.testing.assert_array_equal(encode_documents_cached(ef, blog_docs, tmp_path, show_progress=False), vectors)
 
 
+def test_one_pass_works_on_the_onnx_encoder_too(tmp_path, blog_docs):
+    from helpers.embedding_cache import cache_path
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+    from helpers.model.reranker import MaxSimRerankFunction
+
+    ef, rf = SentenceTransformerEmbeddingFunction(backend="onnx"), MaxSimRerankFunction(backend="onnx")
+    assert rf.model is ef.model  # one cached encoder per process
+    vectors = ev.encode_corpus(ef, blog_docs, rf, tmp_path, show_progress=False)
+    np.testing.assert_allclose(vectors, np.stack(ef.encode_documents(blog_docs)), atol=1e-6)
+    query = "Who founded artificial intelligence?"
+    np.testing.assert_allclose(rf.score(query, blog_docs), MaxSimRerankFunction(cache_mb=0, backend="onnx").score(query, blog_docs), atol=1e-6)
+    assert "onnx-float32" in cache_path(ef, blog_docs, tmp_path).name  # never mistaken for torch's file
+    assert cache_path(ef, blog_docs, tmp_path) != cache_path(SentenceTransformerEmbeddingFunction(), blog_docs, tmp_path)
+
+
 def test_results_table_shows_published_figures():
     results = [ev.evaluate("BM25", BM25, QUERY_IDS, DOC_IDS, QRELS)]
     table = ev.ResultsTable(results, {"BM25": "BM25"})
