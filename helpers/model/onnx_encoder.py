@@ -53,17 +53,23 @@ __all__ = [
 ]
 
 ONNX_PRECISIONS = ("float32", "int8")
-EXPORT_RECIPE = 1  # bump whenever export_onnx changes what it writes: old files are then ignored
+# Bump a precision's number whenever export_onnx changes what it writes for it: old files are then ignored.
+EXPORT_RECIPES = {"float32": 1, "int8": 2}
 _OPSET = 17
 _VERSIONED = ("torch", "transformers", "onnx", "onnxruntime")
 _WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 _POOLING_MODES = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 _SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
+_GELU_OPS = {"BiasGelu", "Gelu", "FastGelu"}
 
 
-def onnx_available() -> bool:
-    """True when ONNX Runtime is installed (encoding needs nothing else besides ``tokenizers``)."""
-    return importlib.util.find_spec("onnxruntime") is not None
+def onnx_available(export: bool = False) -> bool:
+    """True when ONNX Runtime is installed (encoding needs nothing else besides ``tokenizers``).
+
+    With ``export=True``, also the ``onnx`` package, which the one-time export of a model needs.
+    """
+    needed = ("onnxruntime", "onnx") if export else ("onnxruntime",)
+    return all(importlib.util.find_spec(name) is not None for name in needed)
 
 
 def onnx_cache_dir(folder: str | Path | None = None) -> Path:
@@ -102,7 +108,7 @@ def _export_key(model_dir: Path, precision: str) -> str:
         if path.is_file():
             stat = path.stat()
             digest.update(f"{name}:{_file_digest(path, stat.st_size, stat.st_mtime_ns)}\0".encode())
-    settings = [precision, EXPORT_RECIPE, _OPSET] + [f"{p}={_version(p)}" for p in _VERSIONED]
+    settings = [precision, EXPORT_RECIPES[precision], _OPSET] + [f"{p}={_version(p)}" for p in _VERSIONED]
     digest.update(repr(settings).encode())
     return digest.hexdigest()[:16]
 
@@ -115,7 +121,7 @@ def exported_model_path(model_dir: str | Path, precision: str = "float32", folde
     model_dir : str or Path
         A local sentence-transformers model folder.
     precision : {"float32", "int8"}
-        ``"int8"`` quantizes the weights of the feed-forward layers (dynamic quantization).
+        ``"int8"`` quantizes the feed-forward up-projections (dynamic quantization).
     folder : str or Path, optional
         Cache folder (see :func:`onnx_cache_dir`).
 
@@ -150,7 +156,7 @@ def export_onnx(model_dir: str | Path, destination: str | Path, precision: str =
     destination : str or Path
         The ``.onnx`` file to write (atomically).
     precision : {"float32", "int8"}
-        ``"int8"``: dynamic int8 quantization of the feed-forward MatMuls, per output channel.
+        ``"int8"``: dynamic int8 quantization of the feed-forward up-projections, per output channel.
 
     Returns
     -------
@@ -215,10 +221,12 @@ def _quantize_feed_forward(path: Path) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(path)).graph
-    initializers = {init.name for init in graph.initializer}
-    # The MatMuls whose weight is a stored matrix: after fusion these are the attention output
-    # projection and the two feed-forward layers (Q, K, V live inside the fused Attention node).
-    names = [n.name for n in graph.node if n.op_type == "MatMul" and n.input[1] in initializers and "attention" not in n.name]
+    gelu_inputs = {n.input[0] for n in graph.node if n.op_type in _GELU_OPS}
+    # Only the feed-forward up-projections (the MatMuls feeding a GELU): their input is a
+    # LayerNorm output, which 8 bits per tensor represent well. Quantizing the down-projections
+    # too (their input is GELU output, with outliers) cut the cosine to float32 from 0.999 to
+    # 0.995 on SciFact documents, and the attention projections to 0.993.
+    names = [n.name for n in graph.node if n.op_type == "MatMul" and n.output[0] in gelu_inputs]
     quantized = path.with_suffix(".int8.onnx")
     quantize_dynamic(
         str(path),
@@ -243,7 +251,7 @@ class OnnxSentenceEncoder:
     model_name_or_path : str or Path
         A local model folder, or a hub id already in the local Hugging Face cache.
     precision : {"float32", "int8"}
-        ``"int8"`` quantizes the feed-forward weights (faster, slightly less faithful).
+        ``"int8"`` quantizes the feed-forward up-projections (faster, slightly less faithful).
     cache_folder : str or Path, optional
         Where exported models are kept (see :func:`onnx_cache_dir`).
     threads : int, optional
@@ -268,12 +276,16 @@ class OnnxSentenceEncoder:
         local_files_only: bool = False,
     ):
         _check_precision(precision)
+        if not onnx_available():
+            raise ModuleNotFoundError("the ONNX backend needs ONNX Runtime: pip install onnxruntime==1.32.0")
         import onnxruntime
         from tokenizers import Tokenizer
 
         self.model_dir = _local_model_dir(model_name_or_path, local_files_only)
         self.precision = precision
         self._pooling, self._normalize = _read_sentence_transformers_config(self.model_dir)
+        if not (self.model_dir / "tokenizer.json").is_file():
+            raise ValueError(f"{self.model_dir} has no tokenizer.json (a fast tokenizer); use backend='torch' for this model")
         self.onnx_path = exported_model_path(self.model_dir, precision, cache_folder)
         if not self.onnx_path.is_file():
             export_onnx(self.model_dir, self.onnx_path, precision)
@@ -330,7 +342,8 @@ class OnnxSentenceEncoder:
             Show a tqdm bar over batches.
         output_value : {"sentence_embedding", "token_embeddings", None}
             Pooled vectors; or one ``(tokens, dim)`` array per text with the real tokens only
-            ([CLS] and [SEP] included, padding removed); or ``None`` for a dict with both.
+            ([CLS] and [SEP] included, padding removed); or ``None`` for one dict per text with
+            both and its ``input_ids`` and ``attention_mask`` (all ones), from one forward pass.
         convert_to_numpy : bool
             Sentence embeddings as one ``(n, dim)`` array (True) or a list of vectors.
         normalize_embeddings : bool
@@ -370,7 +383,15 @@ class OnnxSentenceEncoder:
         if output_value == "token_embeddings":
             result: Any = tokens
         elif output_value is None:
-            result = [{"sentence_embedding": s, "token_embeddings": t} for s, t in zip(sentence, tokens)]
+            result = [
+                {
+                    "input_ids": np.array(e.ids, dtype=np.int64),
+                    "attention_mask": np.ones(len(e.ids), dtype=np.int64),  # padding is already removed
+                    "token_embeddings": t,
+                    "sentence_embedding": s,
+                }
+                for e, t, s in zip(encodings, tokens, sentence)
+            ]
         else:
             result = sentence if convert_to_numpy else list(sentence)
         return result[0] if single else result
