@@ -20,12 +20,13 @@ import socket
 import subprocess
 import sys
 import time
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from helpers.model.tokens import token_offsets
 
 __all__ = [
     "METHODS",
@@ -147,33 +148,9 @@ def fit_query(query: str, tokenizer: Any, max_length: int) -> FittedQuery:
     if budget < 1:
         raise ValueError(f"max_length={max_length} leaves no room for query tokens after the special tokens")
     head = query.strip()[:_MAX_QUERY_CHARS]
-    offsets = _offsets(tokenizer, head)
+    offsets = token_offsets(tokenizer, head)
     text = head[: offsets[budget - 1][1]] if len(offsets) > budget else head
     return FittedQuery(text, query, len(offsets), budget)
-
-
-def _offsets(tokenizer: Any, text: str) -> list[tuple[int, int]]:
-    """Character span of every word piece of ``text``, special tokens left out, never truncated."""
-    if hasattr(tokenizer, "encode_batch"):  # a `tokenizers.Tokenizer`, as ONNX Runtime encoders use
-        return _untruncated(tokenizer).encode(text, add_special_tokens=False).offsets
-    return tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)["offset_mapping"]
-
-
-_UNTRUNCATED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _untruncated(tokenizer: Any) -> Any:
-    """A copy of a ``tokenizers.Tokenizer`` that truncates nothing (made once per tokenizer).
-
-    A copy, because the encoder that owns the tokenizer relies on its truncation setting.
-    """
-    if tokenizer.truncation is None:
-        return tokenizer
-    if tokenizer not in _UNTRUNCATED:
-        copy = type(tokenizer).from_str(tokenizer.to_str())
-        copy.no_truncation()
-        _UNTRUNCATED[tokenizer] = copy
-    return _UNTRUNCATED[tokenizer]
 
 
 def query_note_html(fitted: FittedQuery) -> str:

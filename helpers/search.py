@@ -40,6 +40,7 @@ import numpy as np
 
 from helpers.fusion import ranks, reciprocal_rank_fusion, weighted_sum
 from helpers.model.base import check_texts
+from helpers.model.tokens import token_offsets
 
 __all__ = ["METHODS", "EmptyQueryError", "Search", "SearchResult", "ResultTable"]
 
@@ -338,7 +339,8 @@ class Search:
         # the first run; the key changes with the model, its settings and every text.
         rf = self.rerank_fn
         model_name = str(getattr(rf, "model_name", type(rf).__name__))
-        settings = (type(rf).__name__, model_name, getattr(rf, "max_length", None), getattr(rf, "precision", "float32"))
+        backend = getattr(rf, "backend", "torch")  # ONNX Runtime's vectors differ from torch's in the last bits
+        settings = (type(rf).__name__, model_name, getattr(rf, "max_length", None), getattr(rf, "precision", "float32"), backend)
         tokens = cached_ragged(
             f"maxsim-tokens-{Path(model_name).name}",
             corpus_hash(self.texts, *settings),
@@ -466,7 +468,9 @@ class Search:
         tokenizer, limit = getattr(model, "tokenizer", None), getattr(model, "max_seq_length", None)
         if tokenizer is None or limit is None:
             return ()
-        pieces = len(tokenizer(query, add_special_tokens=True, truncation=False)["input_ids"])
+        # Counted untruncated, with the special tokens the model adds, whichever tokenizer it has
+        # (transformers' on torch, a `tokenizers.Tokenizer` on ONNX Runtime).
+        pieces = len(token_offsets(tokenizer, query)) + tokenizer.num_special_tokens_to_add(False)
         if pieces <= limit:
             return ()
         return (
@@ -486,7 +490,7 @@ class _TokenIndex:
     against the dense and rerank functions' own.
     """
 
-    model: Any  # the SentenceTransformer both functions run on
+    model: Any  # the SentenceTransformer or ONNX Runtime encoder both functions run on
     normalize: bool  # whether the dense function returns unit vectors
     matrix: np.ndarray  # (total tokens, dim): unit token vectors of every document, in corpus order
     starts: np.ndarray  # first row of each document that has tokens
@@ -499,7 +503,7 @@ class _TokenIndex:
             model is not None
             and getattr(rerank_fn, "model", None) is model
             and hasattr(rerank_fn, "document_tokens")
-            and hasattr(model, "preprocess")
+            and (hasattr(model, "preprocess") or _is_onnx(model))
             and not getattr(dense_ef, "query_instruction", "")
         )
         if not shares_model:
@@ -513,10 +517,14 @@ class _TokenIndex:
     def encode_query(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """The query's dense vector (as ``dense_ef.encode_queries`` gives it) and its unit token vectors.
 
-        Calls the model directly rather than through ``encode()``, which per call walks every
-        module to set evaluation mode and every parameter to find the device: for one short
-        query that bookkeeping cost as much as the forward pass itself.
+        A SentenceTransformer is called directly rather than through ``encode()``, which per call
+        walks every module to set evaluation mode and every parameter to find the device: for one
+        short query that bookkeeping cost as much as the forward pass itself. An ONNX Runtime
+        encoder has no such overhead and gives both outputs of one pass from ``encode()``.
         """
+        if _is_onnx(self.model):
+            out = self.model.encode(query, output_value=None)  # numpy, padding already removed
+            return self._split(out["sentence_embedding"], out["token_embeddings"])
         import torch
 
         if self.model.training:
@@ -526,10 +534,16 @@ class _TokenIndex:
         with torch.inference_mode():
             out = self.model(features)
         length = int(out["attention_mask"][0].sum())
-        tokens = out["token_embeddings"][0, 1 : length - 1].float().cpu().numpy()  # without [CLS] and [SEP]
+        return self._split(
+            out["sentence_embedding"][0].float().cpu().numpy(), out["token_embeddings"][0, :length].float().cpu().numpy()
+        )
+
+    def _split(self, vector: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The dense vector as the dense function gives it, and unit token vectors without [CLS] and [SEP]."""
+        tokens = tokens[1:-1].astype(np.float32, copy=False)
         if len(tokens) == 0:
             raise ValueError("the query has no words to match; type a question or some keywords")
-        vector = out["sentence_embedding"][0].float().cpu().numpy()
+        vector = vector.astype(np.float32, copy=False)
         if self.normalize:
             vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
         return vector, tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
@@ -541,6 +555,11 @@ class _TokenIndex:
             best = np.maximum.reduceat(self.matrix @ query_tokens.T, self.starts, axis=0)  # (documents, query tokens)
             scores[self.has_tokens] = best.mean(axis=1)
         return scores
+
+
+def _is_onnx(model: Any) -> bool:
+    # By class, not by import: checking must not import onnxruntime (nor torch) for a torch model.
+    return type(model).__name__ == "OnnxSentenceEncoder"
 
 
 def _check_corpus(documents: Sequence[str]) -> list[str]:

@@ -282,3 +282,57 @@ def test_one_query_pass_serves_dense_and_maxsim_over_the_whole_corpus(search, mo
     assert reference.scores["rerank"][-1] == 0
     with pytest.raises(ValueError, match="no words to match"):
         fast.search("\u200b")
+
+
+# --- the ONNX Runtime backend (the app's torch-free kernels) ----------------------------------
+
+LONG_QUERY = "Where was Alan Turing born? " + "computer " * 400 + "Dartmouth"
+
+
+@pytest.fixture(scope="module")
+def onnx_functions():
+    pytest.importorskip("onnxruntime")
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+    from helpers.model.reranker import MaxSimRerankFunction
+
+    return SentenceTransformerEmbeddingFunction(backend="onnx"), MaxSimRerankFunction(backend="onnx")
+
+
+@pytest.mark.parametrize("query", ["Where was Alan Turing born?", LONG_QUERY])
+def test_onnx_search_equals_the_torch_search(search, onnx_functions, query):
+    # The dense function and MaxSim share one ONNX encoder, whose tokenizer is a `tokenizers.Tokenizer`:
+    # the long-query note, every score and every rank must be those of the torch search.
+    dense_ef, rerank_fn = onnx_functions
+    onnx = Search(DOCS, ids=IDS, dense_ef=dense_ef, bm25_ef=search.bm25_ef, rerank_fn=rerank_fn, show_progress=False)
+    assert onnx._tokens is not None  # the one-pass query path
+    expected, got = search.search(query), onnx.search(query)
+    assert got.notes == expected.notes and len(got.notes) == (query == LONG_QUERY)
+    for method in expected.scores:
+        np.testing.assert_allclose(got.scores[method], expected.scores[method], atol=1e-5)
+        np.testing.assert_array_equal(got.ranks[method], expected.ranks[method])
+
+
+def test_onnx_one_query_pass_serves_dense_and_maxsim(search, onnx_functions, monkeypatch):
+    dense_ef, rerank_fn = onnx_functions
+    shared = {"dense_ef": dense_ef, "bm25_ef": search.bm25_ef, "show_progress": False}
+    query = "Where was Alan Turing born?"
+    reference = Search(DOCS, rerank_fn=type(rerank_fn)(backend="onnx"), warm_up=False, **shared).search(query)
+    fast = Search(DOCS, rerank_fn=type(rerank_fn)(backend="onnx"), warm_up=True, **shared)
+    calls = []
+    forward = dense_ef.model._forward
+    monkeypatch.setattr(dense_ef.model, "_forward", lambda *a, **kw: calls.append(1) or forward(*a, **kw))
+    result = fast.search(query)
+    monkeypatch.undo()
+    assert len(calls) == 1  # one forward pass of the query, no document encoded
+    np.testing.assert_allclose(result.scores["dense"], reference.scores["dense"], atol=1e-6)
+    np.testing.assert_allclose(result.scores["rerank"], reference.scores["rerank"], rtol=1e-6)
+
+
+def test_token_vector_cache_is_kept_per_backend(search, onnx_functions, tmp_path):
+    # ONNX Runtime's token vectors differ from torch's in the last bits: each backend gets its own file.
+    dense_ef, rerank_fn = onnx_functions
+    shared = {"bm25_ef": search.bm25_ef, "show_progress": False, "cache_dir": tmp_path, "warm_up": True}
+    Search(DOCS, dense_ef=search.dense_ef, rerank_fn=fresh_reranker(), **shared)
+    onnx = Search(DOCS, dense_ef=dense_ef, rerank_fn=type(rerank_fn)(backend="onnx"), **shared)
+    assert len(list(tmp_path.glob("maxsim-tokens-*.npz"))) == 2
+    assert onnx.rerank_fn.cache_info()["misses"] == len(DOCS)  # encoded by ONNX, not loaded from torch's file
