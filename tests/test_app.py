@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import os
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 from pathlib import Path
@@ -15,6 +17,7 @@ import pytest
 from helpers import app
 from helpers.model.reranker import MaxSimRerankFunction
 
+COINED_QUERY = "Who coined the term artificial intelligence?"
 HOSTILE = "<img src=x onerror=alert(1)>"
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -135,7 +138,7 @@ def playground(tmp_path_factory):
 
 
 def test_update_shows_what_search_computes(playground):
-    query = "Who coined the term artificial intelligence?"
+    query = COINED_QUERY
     view = playground.update(query, "blog", top_k=3)
     reference = playground.search_for("blog").search(query, first_stage="rrf")
     for method in app.METHODS:
@@ -186,12 +189,36 @@ def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tm
     query = "Who coined the term artificial intelligence?"
     got = app.build_search("blog", tmp_path).search(query)
     np.testing.assert_allclose(got.scores["dense"], -reference.search(query).scores["dense"], atol=1e-5)
-    flipped = MaxSimRerankFunction()
+    flipped = MaxSimRerankFunction(backend=reference.rerank_fn.backend)
     flipped.add_documents(list(app.BLOG_DOCUMENTS), [-t for t in reference.rerank_fn.document_tokens(list(app.BLOG_DOCUMENTS))])
     np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, list(app.BLOG_DOCUMENTS)), atol=1e-5)
 
 
-def test_backend_can_be_chosen_by_environment(monkeypatch):
+def test_app_kernel_runs_without_torch(playground):
+    # What a visitor's kernel does once `make app` has made the caches and the ONNX export (here:
+    # the playground, in this process): answer a query without ever importing torch.
+    if app.app_backend() != "onnx":
+        pytest.skip("ONNX Runtime is not installed (or APP_BACKEND=torch): the app runs on torch")
+    playground.search_for("blog")
+    code = (
+        "import sys\nfrom helpers import app\n"
+        f"view = app.SearchApp(cache_dir={str(playground.cache_dir)!r}).update({COINED_QUERY!r}, 'blog')\n"
+        "print(view.hits('rerank')[0], sorted({'torch', 'sentence_transformers'} & set(sys.modules)))"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["blog-5", "[]"]  # the Dartmouth Conference, as in the blog's example 3
+
+
+def test_backend_is_onnx_when_installed_and_can_be_chosen_by_environment(monkeypatch):
+    from helpers.model import onnx_encoder
+
+    monkeypatch.delenv(app.BACKEND_ENV, raising=False)
+    monkeypatch.setattr(onnx_encoder, "onnx_available", lambda export=False: True)
+    assert app.app_backend() == "onnx"
+    monkeypatch.setattr(onnx_encoder, "onnx_available", lambda export=False: False)
+    assert app.app_backend() == "torch"
     monkeypatch.setenv(app.BACKEND_ENV, "torch")
     assert app.app_backend() == "torch"
     monkeypatch.setenv(app.BACKEND_ENV, "tensorflow")
