@@ -13,6 +13,7 @@ When all of these fail, :class:`ModelNotAvailable` says how to fix it.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,6 +120,11 @@ def load_model(
 @contextmanager
 def _quiet_weight_loading() -> Iterator[None]:
     # transformers draws a "Loading weights" bar with a speed in it: noise in every notebook.
+    # Factories that use transformers import it before they are called (SentenceTransformer,
+    # CrossEncoder); one that does not (the ONNX Runtime encoder) must not pay 1.2 CPU-s to import it.
+    if "transformers" not in sys.modules:
+        yield
+        return
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()

@@ -60,3 +60,33 @@ def test_missing_default_model_names_both_fixes(empty_cache, monkeypatch):
 def test_a_missing_folder_is_a_clear_error(empty_cache):
     with pytest.raises(ModelNotAvailable, match="does not exist"):
         sentence_transformer(empty_cache / "no-such-model")
+
+
+def test_transformers_progress_bars_are_off_while_a_model_loads(empty_cache):
+    from transformers.utils import logging as hf_logging
+
+    seen = []
+
+    def factory(path):
+        seen.append(hf_logging.is_progress_bar_enabled())
+        return path
+
+    hf_logging.enable_progress_bar()
+    assert loading.load_model(empty_cache, factory) == str(empty_cache)
+    assert seen == [False] and hf_logging.is_progress_bar_enabled()  # restored afterwards
+
+
+def test_a_model_without_transformers_loads_without_importing_it(tmp_path):
+    # The app's ONNX Runtime kernels load their encoder through load_model: importing
+    # transformers only to silence its progress bars cost 1.2 CPU-seconds per kernel.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom helpers.loading import load_model\n"
+        "def factory(path): return 'loaded ' + path\n"
+        f"print(load_model({str(tmp_path)!r}, factory) == 'loaded ' + {str(tmp_path)!r}, 'transformers' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "False"]

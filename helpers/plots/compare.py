@@ -9,16 +9,18 @@ document, 0 = its worst), and the raw score is written at the end of each bar.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 from helpers.fusion import min_max
 from helpers.plots.rerank import rank_shift
 from helpers.plots.style import METHOD_COLORS, shorten, tutorial_style
 from helpers.search import SearchResult
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's SVG chart needs none of it
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
 __all__ = ["score_bars", "bar_content", "result_rank_shift", "rank_shift_arguments", "scoreboard", "METHOD_LABELS"]
 
@@ -124,6 +126,8 @@ def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], 
     height = 0.8 / m
     size = (11.0, bar_figure_height(n, m))
     if fig is None:
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=size)
     else:
         fig.clear()
@@ -264,6 +268,8 @@ def scoreboard(
     width = 0.8 / len(methods)
     x = np.arange(len(members))
     with tutorial_style():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(11, 4.8), layout="constrained")
         ax = fig.add_subplot()
         for j, m in enumerate(methods):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from helpers.model.base import RerankResult
 from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's SVG chart needs none of it
+    from matplotlib.figure import Figure
 
 __all__ = ["rank_shift", "shift_rows", "ShiftRow", "rerank_scores", "maxsim_matches", "MOVE_COLORS"]
 
@@ -106,6 +108,8 @@ def rank_shift(
     rows, title = shift_rows(labels, reranked_order, first_stage, reranker, relevant, width)
     n = len(rows)
     with tutorial_style():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(11, 1.2 + 0.42 * n), layout="constrained")
         ax = fig.add_subplot()
         for row in rows:
@@ -172,6 +176,8 @@ def rerank_scores(
         panels.insert(0, (first[[r.index for r in results]], first_stage, METHOD_COLORS["bm25"]))
 
     with tutorial_style():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(6 + 3.5 * len(panels), 1.3 + 0.5 * len(results)), layout="constrained")
         axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
         for ax, (values, name, color) in zip(axes, panels):
@@ -218,6 +224,8 @@ def maxsim_matches(
     values = similarities[np.arange(len(query_pieces)), best]
     rows = np.arange(len(query_pieces))
     with tutorial_style():
+        from matplotlib.figure import Figure
+
         fig = Figure(figsize=(8, 1.2 + 0.36 * len(rows)), layout="constrained")
         ax = fig.add_subplot()
         ax.barh(rows, values, color=METHOD_COLORS["rerank"], height=0.65)

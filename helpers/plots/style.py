@@ -5,8 +5,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from collections.abc import Iterator
 
-import matplotlib as mpl
-
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
     "orange": "#E69F00",
@@ -43,14 +41,15 @@ _RC = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "figure.dpi": 100,
-    "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values())),
 }
 
 
 @contextmanager
 def tutorial_style() -> Iterator[None]:
     """Apply the tutorial's style inside a ``with`` block, leaving global settings untouched."""
-    with mpl.rc_context(_RC):
+    import matplotlib as mpl  # here, not at the top: the palette alone (e.g. for SVG charts) needs no matplotlib
+
+    with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values()))}):
         yield
 
 

@@ -12,8 +12,28 @@ Every function is called as ``rf(query, documents, top_k=5)`` and returns a list
 Importing this package loads neither torch nor a model; each function loads its model when created.
 """
 
-from helpers.model.reranker.cross_encoder import CrossEncoderRerankFunction
-from helpers.model.reranker.jinaai import JinaRerankFunction
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from helpers.model.reranker.maxsim import MaxSimRerankFunction
 
+if TYPE_CHECKING:
+    from helpers.model.reranker.cross_encoder import CrossEncoderRerankFunction
+    from helpers.model.reranker.jinaai import JinaRerankFunction
+
 __all__ = ["MaxSimRerankFunction", "CrossEncoderRerankFunction", "JinaRerankFunction"]
+
+# Imported on first use: the Jina client imports requests, which a kernel reranking with MaxSim never needs.
+_LAZY = {"CrossEncoderRerankFunction": "cross_encoder", "JinaRerankFunction": "jinaai"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
