@@ -255,7 +255,7 @@ class OnnxSentenceEncoder:
     cache_folder : str or Path, optional
         Where exported models are kept (see :func:`onnx_cache_dir`).
     threads : int, optional
-        ONNX Runtime's intra-op threads; default: its own choice (the physical cores).
+        ONNX Runtime's intra-op threads; default: one per CPU (``os.cpu_count()``), unpinned.
     local_files_only : bool
         For hub ids: do not download (``helpers.loading`` passes True first).
 
@@ -292,8 +292,9 @@ class OnnxSentenceEncoder:
 
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads is not None:
-            options.intra_op_num_threads = threads
+        # An explicit thread count: with its default (0) ONNX Runtime pins one thread per core,
+        # which on a shared machine measured 1.2x plain float32 instead of 1.5x.
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
         self.session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in self.session.get_inputs()]
 
