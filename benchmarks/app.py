@@ -118,8 +118,7 @@ if backend == "onnx":
 else:
     import sentence_transformers; step("import sentence-transformers (torch, transformers, scikit-learn)")
 import scipy.sparse; step("import scipy.sparse (BM25)")
-import matplotlib.figure; step("import matplotlib (the plots package imports it)")
-import helpers.model.reranker; step("import helpers.model.reranker (requests, for its Jina API client)")
+import helpers.model.reranker; step("import helpers.model.reranker (MaxSim; its other clients load on first use)")
 from helpers.model.dense import DefaultEmbeddingFunction
 had_transformers = "transformers" in sys.modules
 DefaultEmbeddingFunction(backend=backend)
@@ -135,7 +134,9 @@ print(f"| step (backend {backend}) | CPU-s |")
 print("|---|---|")
 for name, cpu in steps:
     print(f"| {name} | {cpu:.2f} |")
-print(f"| **total** (torch imported: {'torch' in sys.modules}) | **{sum(c for _, c in steps):.2f}** |")
+print(f"| **total** | **{sum(c for _, c in steps):.2f}** |")
+unused = ("torch", "sentence_transformers", "transformers", "matplotlib", "requests")
+print("imported on the way:", ", ".join(m for m in unused if m in sys.modules) or "none of " + ", ".join(unused))
 """
 
 
