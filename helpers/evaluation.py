@@ -196,6 +196,10 @@ class MethodResult:
     recall100: float
     per_query: dict[str, float] = field(repr=False)
 
+    def __repr__(self) -> str:
+        # Three decimals, as papers report them; the last digits of a mean are not meaningful.
+        return f"MethodResult({self.name!r}: nDCG@10 {self.ndcg10:.3f}, Recall@100 {self.recall100:.3f})"
+
 
 def evaluate(name: str, scores: np.ndarray, query_ids: list[str], doc_ids: list[str], qrels: dict) -> MethodResult:
     """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``."""

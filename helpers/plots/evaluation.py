@@ -49,7 +49,7 @@ def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None =
         if marked:
             ax.scatter([v for _, v in marked], [yi for yi, _ in marked], marker="D", color="black", zorder=3,
                        label="published")
-            ax.legend(loc="lower right")
+            ax.legend(loc="upper right")  # the bottom rows are the longest bars
         ax.set_yticks(y, names)
         low = min(min(ndcg.values()), *published.values()) if published else min(ndcg.values())
         ax.set_xlim(max(0.0, low - 0.1), min(1.0, max(ndcg.values()) + 0.06))
