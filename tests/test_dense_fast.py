@@ -83,7 +83,7 @@ def test_auto_picks_bfloat16_on_native_hardware_else_onnx():
     if native_bfloat16():
         expected = ("torch", "bfloat16")
     else:
-        expected = ("onnx", "int8") if onnx_available(export=True) else ("torch", "float32")
+        expected = ("onnx", "float32") if onnx_available(export=True) else ("torch", "float32")
     assert (ef.backend, ef.precision) == expected
     assert SentenceTransformerEmbeddingFunction(precision="auto", backend="torch").backend == "torch"
     assert SentenceTransformerEmbeddingFunction(precision="auto", backend="onnx").backend == "onnx"
