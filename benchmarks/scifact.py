@@ -43,6 +43,10 @@ def main() -> None:
     dense = {s.split: ev.dense_scores(dense_ef, test.documents, s.query_texts, args.cache) for s in (test, train)}
     best_w, _ = ev.tune_weight(dense["train"], bm25["train"], train.query_ids, train.doc_ids, train.qrels)
     reranked = ev.rerank_scores(maxsim, test.query_texts, test.documents, bm25["test"], args.depth, args.cache)
+    reranked_train = ev.rerank_scores(maxsim, train.query_texts, test.documents, bm25["train"], args.depth, args.cache)
+    weights, _ = ev.tune_weights(
+        [dense["train"], bm25["train"], reranked_train], train.query_ids, train.doc_ids, train.qrels
+    )
     methods = {
         "BM25 (stemmed)": bm25["test"],
         f"dense all-MiniLM-L6-v2 ({dense_ef.precision})": dense["test"],
@@ -51,6 +55,9 @@ def main() -> None:
             [dense["test"], bm25["test"]], [best_w, 1 - best_w]
         ),
         f"BM25 top {args.depth} + MaxSim": reranked,
+        f"dense + BM25 + MaxSim (weights {weights}, tuned on train)": ev.weighted_scores(
+            [dense["test"], bm25["test"], reranked], weights
+        ),
     }
     print(test)
     print("\n| method | nDCG@10 | Recall@100 |\n|---|---:|---:|")
