@@ -266,10 +266,14 @@ def tune_weights(
         nDCG@10 of every candidate.
     """
     grid = simplex_grid(len(scores)) if grid is None else grid
+    # Min-max scaling does not depend on the weights: scale each method once (a weighted sum of
+    # one method with weight 1 is exactly its scaled scores), then each candidate is one product.
+    scaled = np.stack([weighted_scores([matrix], [1.0]) for matrix in _rows(scores)])
     curve = {}
     for weights in grid:
         key = tuple(float(w) for w in weights)
-        curve[key] = evaluate("weighted", weighted_scores(scores, key), query_ids, doc_ids, qrels).ndcg10
+        fused = np.tensordot(np.asarray(key), scaled, axes=1)
+        curve[key] = evaluate("weighted", fused, query_ids, doc_ids, qrels).ndcg10
     best = max(curve, key=lambda w: (curve[w], -list(curve).index(w)))
     return best, curve
 
