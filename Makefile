@@ -18,7 +18,7 @@ lab: $(STAMP)  ## set up, then open the tutorial in JupyterLab
 	HF_HUB_OFFLINE=1 $(BIN)/jupyter lab --notebook-dir=notebooks --ip=$(HOST) $(ROOT_FLAG)
 
 test: $(STAMP)  ## set up, then run the unit tests and every notebook (nbval)
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
 app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
 	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866) $(if $(TOKEN),--token $(TOKEN))

@@ -234,13 +234,13 @@ def encode_documents_cached(
         if cached.shape == (len(documents), ef.dim):
             return cached
         # A file of the wrong shape cannot come from this key; re-encode and replace it.
-    from tqdm.auto import tqdm
+    from helpers.progress import progress_bar
 
     # Encoding longest first in chunks keeps each chunk's batches of similar length (little padding)
     # and lets the progress bar move steadily.
     order = np.argsort([-len(d) for d in documents], kind="stable")
     embeddings = np.zeros((len(documents), ef.dim), dtype=np.float32)
-    with tqdm(total=len(documents), desc="encoding documents", unit="doc", disable=not show_progress) as bar:
+    with progress_bar(show=show_progress, total=len(documents), desc="encoding documents", unit="doc") as bar:
         for start in range(0, len(documents), _CHUNK):
             chunk = order[start : start + _CHUNK]
             vectors = (encode or ef.encode_documents)([documents[i] for i in chunk])

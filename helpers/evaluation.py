@@ -173,12 +173,12 @@ def rerank_scores(
     key = corpus_hash(queries + documents, type(rerank_fn).__name__, name, candidates.tobytes())
 
     def compute() -> np.ndarray:
-        from tqdm.auto import tqdm
+        from helpers.progress import progress_bar
 
         # Queries whose candidates overlap run back to back, so a reranker's document cache hits.
         order = np.lexsort((candidates[:, 0],))
         reranked = np.full(first_stage.shape, np.nan, dtype=np.float32)
-        for q in tqdm(order, desc="reranking", unit="query", disable=not show_progress):
+        for q in progress_bar(order, show=show_progress, desc="reranking", unit="query"):
             cols = candidates[q]
             results = rerank_fn(queries[q], [documents[i] for i in cols], top_k=depth)
             reranked[q, cols[[r.index for r in results]]] = [r.score for r in results]

@@ -352,11 +352,11 @@ class Search:
 
     def _warm_up_reranker(self, show_progress: bool) -> list[np.ndarray] | None:
         """Fill the reranker's document cache; return the token vectors when it exposes them."""
-        from tqdm.auto import tqdm
+        from helpers.progress import progress_bar
 
         tokens: list[np.ndarray] = []
         has_tokens = hasattr(self.rerank_fn, "document_tokens")
-        with tqdm(total=len(self.texts), desc="Warming up the reranker", unit="doc", disable=not show_progress) as bar:
+        with progress_bar(show=show_progress, total=len(self.texts), desc="Warming up the reranker", unit="doc") as bar:
             for i in range(0, len(self.texts), _ENCODE_BATCH):
                 batch = self.texts[i : i + _ENCODE_BATCH]
                 if has_tokens:
@@ -367,10 +367,10 @@ class Search:
         return tokens if has_tokens else None
 
     def _encode_dense(self, show_progress: bool) -> np.ndarray:
-        from tqdm.auto import tqdm
+        from helpers.progress import progress_bar
 
         dense = []
-        with tqdm(total=len(self.texts), desc="Encoding documents", unit="doc", disable=not show_progress) as bar:
+        with progress_bar(show=show_progress, total=len(self.texts), desc="Encoding documents", unit="doc") as bar:
             for i in range(0, len(self.texts), _ENCODE_BATCH):
                 batch = self.texts[i : i + _ENCODE_BATCH]
                 dense.extend(self.dense_ef.encode_documents(batch))
