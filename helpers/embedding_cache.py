@@ -97,12 +97,16 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) 
     return cache_dir(folder) / f"{_slug(settings[0])}-{precision}-{corpus_hash(documents, *settings)}.npy"
 
 
-def _save_atomic(path: Path, array: np.ndarray) -> None:
+def _save_atomic(path: Path, array: np.ndarray | None = None, **arrays: np.ndarray) -> None:
+    """``np.save(array)``, or ``np.savez(**arrays)``, to a temporary file that then replaces ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npy.tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=f"{path.suffix}.tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
+            if array is not None:
+                np.save(f, array)
+            else:
+                np.savez(f, **arrays)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -172,15 +176,7 @@ def cached_ragged(
             raise ValueError(f"cached_ragged stores 2-D arrays of one width; got shapes {shapes}")
         offsets = np.cumsum([0] + [len(a) for a in arrays])
         data = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.float32)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, data=data, offsets=offsets)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        _save_atomic(path, data=data, offsets=offsets)
     with np.load(path) as stored:
         data, offsets = stored["data"], stored["offsets"]
     return [data[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
