@@ -6,11 +6,12 @@ STAMP  := $(VENV)/.installed-stamp
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 HOST   ?= 127.0.0.1
 
-.PHONY: lab test app check clean
+.PHONY: lab test test-fast app check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(if $(TORCH_INDEX_URL),$(BIN)/python -m pip install --quiet torch==2.13.0 --index-url $(TORCH_INDEX_URL))
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
 
@@ -19,6 +20,11 @@ lab: $(STAMP)  ## set up, then open the tutorial in JupyterLab
 
 test: $(STAMP)  ## set up, then run the unit tests and every notebook (nbval)
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# The inner loop: tests that load no model and start no process, plus the doctests (under a minute).
+DOCTESTED := helpers/metrics.py helpers/fusion.py helpers/model/sparse helpers/nbval_floats.py
+test-fast: $(STAMP)  ## set up, then run the fast tier: no model, no subprocess, no network
+	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" tests --doctest-modules $(DOCTESTED)
 
 app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
 	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866) $(if $(TOKEN),--token $(TOKEN))

@@ -27,6 +27,7 @@ __all__ = [
     "encode_corpus",
     "dense_scores",
     "rerank_scores",
+    "reranker_settings",
     "rrf_scores",
     "weighted_scores",
     "tune_weight",
@@ -130,6 +131,26 @@ def weighted_scores(scores: Sequence[np.ndarray], weights: Sequence[float]) -> n
     return np.vstack([weighted_sum(rows, weights) for rows in zip(*matrices)])
 
 
+def reranker_settings(rerank_fn: Any) -> dict[str, str]:
+    """Everything about a rerank function that can change its scores, as text (a cache key's part).
+
+    The class, the model, the backend and precision it runs on, the activation applied to raw
+    scores and the length at which texts are truncated. Settings a reranker does not have are
+    left out; secrets such as an API key are never read.
+    """
+    model = getattr(rerank_fn, "model", None)
+    activation = getattr(rerank_fn, "activation_fct", None)
+    settings = {
+        "class": f"{type(rerank_fn).__module__}.{type(rerank_fn).__qualname__}",
+        "model_name": getattr(rerank_fn, "model_name", None),
+        "backend": getattr(rerank_fn, "backend", None),
+        "precision": getattr(rerank_fn, "precision", getattr(model, "precision", None)),
+        "activation": getattr(activation, "__qualname__", None) or (repr(activation) if activation is not None else None),
+        "max_length": getattr(model, "max_seq_length", getattr(model, "max_length", None)),
+    }
+    return {key: str(value) for key, value in settings.items() if value is not None}
+
+
 def rerank_scores(
     rerank_fn: Any,
     queries: list[str],
@@ -141,8 +162,9 @@ def rerank_scores(
 ) -> np.ndarray:
     """Rerank each query's first-stage top ``depth`` documents; ``nan`` for every other document.
 
-    The result is cached on disk (keyed by the reranker, the queries, the documents and the
-    candidates), since reranking is the slowest step of an evaluation.
+    The result is cached on disk, since reranking is the slowest step of an evaluation. The key
+    holds everything that changes a score: the reranker's class and settings (see
+    :func:`reranker_settings`), the queries, the documents and the candidates.
 
     Parameters
     ----------
@@ -170,7 +192,7 @@ def rerank_scores(
     keyed = np.where(np.isnan(first_stage), -np.inf, first_stage)
     candidates = np.argsort(-keyed, axis=1, kind="stable")[:, :depth]
     name = str(getattr(rerank_fn, "model_name", ""))
-    key = corpus_hash(queries + documents, type(rerank_fn).__name__, name, candidates.tobytes())
+    key = corpus_hash(queries + documents, reranker_settings(rerank_fn), candidates.tobytes())
 
     def compute() -> np.ndarray:
         from helpers.progress import progress_bar

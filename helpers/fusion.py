@@ -56,7 +56,7 @@ def reciprocal_rank_fusion(scores: Sequence[np.ndarray], k: int = 60, top_n: int
     Examples
     --------
     >>> reciprocal_rank_fusion([np.array([3.0, 2.0, 1.0]), np.array([1.0, 3.0, 2.0])], k=60).round(5)
-    array([0.03252, 0.03279, 0.03226])
+    array([0.03227, 0.03252, 0.032  ])
     """
     if k < 0:
         raise ValueError(f"k must be 0 or more, got {k}")

@@ -1,6 +1,11 @@
-"""Shared fixtures: the bundled model is loaded once per test session."""
+"""Shared fixtures: the bundled model is loaded once per test session.
 
-import os
+The session rules (temporary caches, no hub, the slow tier) live in the repository's top-level
+``conftest.py``; a fixture that loads a model or starts a process is listed in its ``SLOW_FIXTURES``.
+"""
+
+import subprocess
+import sys
 
 import pytest
 from hypothesis import settings
@@ -9,9 +14,24 @@ from hypothesis import settings
 settings.register_profile("reproducible", derandomize=True)
 settings.load_profile("reproducible")
 
-# Tests never reach a model hub: a fresh machine or a workshop has no network.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TQDM_DISABLE", "1")
+
+@pytest.fixture(scope="session")
+def onnx_minilm():
+    """The ONNX Runtime all-MiniLM-L6-v2 encoder, exported into the session's cache on first use."""
+    pytest.importorskip("onnxruntime")
+    from helpers.model.onnx_encoder import onnx_sentence_encoder
+
+    return onnx_sentence_encoder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture
+def run_python():
+    """Run Python code in a fresh interpreter: ``run_python(code, env=None, timeout=300)``."""
+
+    def run(code: str, env: dict | None = None, timeout: float = 300, check: bool = False):
+        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout, check=check)
+
+    return run
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from xml.etree import ElementTree
 from pathlib import Path
@@ -132,7 +130,7 @@ def test_fit_query_rejects_non_strings(minilm):
 
 
 @pytest.fixture(scope="module")
-def playground(tmp_path_factory):
+def playground(tmp_path_factory, onnx_minilm):
     """A SearchApp with its own vector cache; tests use the blog's seven documents, which encode in a moment."""
     return app.SearchApp(cache_dir=tmp_path_factory.mktemp("embeddings"))
 
@@ -194,7 +192,7 @@ def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tm
     np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, list(app.BLOG_DOCUMENTS)), atol=1e-5)
 
 
-def test_app_kernel_runs_without_torch(playground):
+def test_app_kernel_runs_without_torch(playground, run_python):
     # What a visitor's kernel does once `make app` has made the caches and the ONNX export (here:
     # the playground, in this process): answer a query without importing torch, nor transformers
     # and matplotlib, which it does not use (1.2 and 0.8 CPU-seconds of every visitor's start).
@@ -207,7 +205,7 @@ def test_app_kernel_runs_without_torch(playground):
         "print(view.hits('rerank')[0], sorted({'torch', 'sentence_transformers', 'transformers', 'matplotlib'} & set(sys.modules)))"
     )
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    done = run_python(code, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["blog-5", "[]"]  # the Dartmouth Conference, as in the blog's example 3
 
@@ -278,7 +276,7 @@ def _require_browser():
 
 
 @pytest.fixture(scope="module")
-def browser_page():
+def browser():
     """The app served by Voila on a free loopback port, open in headless Chromium.
 
     Yields the page and a record of what went wrong in it: uncaught page errors, dialogs
@@ -311,9 +309,9 @@ def browser_page():
 
 
 @pytest.fixture
-def page(browser_page):
+def page(browser):
     """The app's page; after each test, nothing may have gone wrong in it."""
-    page, record = browser_page
+    page, record = browser
     yield page
     assert record["page_errors"] == []
     assert record["dialogs"] == []

@@ -1,5 +1,3 @@
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -51,14 +49,14 @@ def test_unit_norm_when_normalizing_and_raw_otherwise(ef, minilm, blog_docs):
     np.testing.assert_allclose(np.stack(raw), minilm.encode(blog_docs), atol=1e-6)
 
 
-def test_batch_size_does_not_change_results(blog_docs):
+def test_batch_size_does_not_change_results(blog_docs, minilm):
     texts = blog_docs * 3 + ["a much longer sentence " * 20]
     one = np.stack(SentenceTransformerEmbeddingFunction(batch_size=1).encode_documents(texts))
     many = np.stack(SentenceTransformerEmbeddingFunction(batch_size=64).encode_documents(texts))
     np.testing.assert_allclose(one, many, atol=1e-5)
 
 
-def test_model_is_loaded_once_per_process():
+def test_model_is_loaded_once_per_process(minilm):
     assert DefaultEmbeddingFunction().model is SentenceTransformerEmbeddingFunction("all-MiniLM-L6-v2").model
 
 
@@ -89,9 +87,9 @@ def test_bad_batch_size_is_rejected():
         SentenceTransformerEmbeddingFunction(batch_size=0)
 
 
-def test_import_does_not_load_torch():
+def test_import_does_not_load_torch(run_python):
     code = "import sys, helpers, helpers.model, helpers.model.dense, helpers.fusion; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = run_python(code, check=True)
     assert out.stdout.strip() == "False"
 
 
@@ -110,7 +108,7 @@ print(v.shape[0], round(float(v @ v), 4))
 """
 
 
-def test_works_offline_with_the_network_unreachable():
-    out = subprocess.run([sys.executable, "-c", NO_NETWORK], capture_output=True, text=True, timeout=300)
+def test_works_offline_with_the_network_unreachable(run_python):
+    out = run_python(NO_NETWORK)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["384", "1.0"]

@@ -19,7 +19,7 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def bf16():
+def bf16(minilm):
     return SentenceTransformerEmbeddingFunction(precision="bfloat16")
 
 
@@ -54,7 +54,7 @@ def test_bfloat16_model_is_cached_once_per_process(bf16):
 
 
 @pytest.fixture(scope="module")
-def onnx_ef():
+def onnx_ef(onnx_minilm):
     return SentenceTransformerEmbeddingFunction(backend="onnx")
 
 
@@ -78,7 +78,7 @@ def test_int8_runs_on_onnx_and_ranks_like_float32(minilm):
     assert np.argmax(documents @ ef.encode_queries(["Where was Turing born?"])[0]) == 2
 
 
-def test_auto_picks_bfloat16_on_native_hardware_else_onnx():
+def test_auto_picks_bfloat16_on_native_hardware_else_onnx(minilm, onnx_minilm):
     ef = SentenceTransformerEmbeddingFunction(precision="auto")
     if native_bfloat16():
         expected = ("torch", "bfloat16")

@@ -15,7 +15,7 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def ef():
+def ef(minilm):
     return SentenceTransformerEmbeddingFunction("all-MiniLM-L6-v2")
 
 

@@ -37,7 +37,7 @@ def test_evaluate_matches_metrics_and_tuning_picks_the_best_weight():
     assert curve[0.0] < 1.0 and best > 0.0  # BM25 alone misses q1's document at rank 1
 
 
-def test_rerank_scores_fill_only_the_candidates_and_are_cached(tmp_path):
+def test_rerank_scores_fill_only_the_candidates_and_are_cached(tmp_path, minilm):
     from helpers.model.reranker import MaxSimRerankFunction
 
     documents = ["Cats purr when happy.", "Dogs bark at night.", "Paris is in France.", "Kittens are young cats."]
@@ -51,8 +51,8 @@ def test_rerank_scores_fill_only_the_candidates_and_are_cached(tmp_path):
     def refuse(self, *args, **kwargs):
         raise AssertionError("should have come from the cache")
 
-    # Same class name and model, so the same cache key; calling it would fail.
-    refusing = type("MaxSimRerankFunction", (MaxSimRerankFunction,), {"__call__": refuse})()
+    # Same class and settings, so the same cache key; calling it would fail.
+    refusing = type("MaxSimRerankFunction", (MaxSimRerankFunction,), {"__call__": refuse, "__module__": MaxSimRerankFunction.__module__})()
     again = ev.rerank_scores(refusing, queries, documents, BM25, depth=2, cache_folder=tmp_path, show_progress=False)
     np.testing.assert_array_equal(first, again)
 
@@ -74,7 +74,7 @@ def test_one_pass_gives_the_dense_vectors_and_the_reranker_tokens(tmp_path, mini
     np.testing.assert_array_equal(encode_documents_cached(ef, blog_docs, tmp_path, show_progress=False), vectors)
 
 
-def test_one_pass_works_on_the_onnx_encoder_too(tmp_path, blog_docs):
+def test_one_pass_works_on_the_onnx_encoder_too(tmp_path, blog_docs, onnx_minilm):
     from helpers.embedding_cache import cache_path
     from helpers.model.dense import SentenceTransformerEmbeddingFunction
     from helpers.model.reranker import MaxSimRerankFunction
@@ -133,3 +133,40 @@ def test_tune_weights_finds_the_best_mix_by_brute_force():
     brute = {w: ndcg_at_k(qrels, run_from_scores(query_ids, doc_ids, ev.weighted_scores(scores, w)), k=10)
              for w in ev.simplex_grid(3, 0.25)}
     assert curve == pytest.approx(brute) and brute[best] == max(brute.values())
+
+
+class _Reranker:
+    """A model-free rerank function: the score is the overlap of words, cut at ``max_length`` words."""
+
+    def __init__(self, max_length=50, activation_fct=None, backend="torch"):
+        self.model_name, self.backend, self.activation_fct = "word-overlap", backend, activation_fct
+        self.model = type("Model", (), {"max_seq_length": max_length})()
+        self.calls = 0
+
+    def __call__(self, query, documents, top_k=5):
+        from helpers.model.reranker._common import top_results
+
+        self.calls += 1
+        cut = self.model.max_seq_length
+        words = set(query.lower().split())
+        scores = np.array([len(words & set(d.lower().split()[:cut])) for d in documents], dtype=float)
+        return top_results(documents, scores, top_k)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"max_length": 1}, {"activation_fct": np.tanh}, {"backend": "onnx"}],
+    ids=["max_length", "activation", "backend"],
+)
+def test_rerank_cache_is_keyed_on_every_setting_that_changes_a_score(tmp_path, changed):
+    documents, queries = ["cats purr softly", "dogs purr never", "paris france"], ["why do cats purr"]
+    first_stage = np.array([[3.0, 2.0, 1.0]])
+    base = _Reranker()
+    ev.rerank_scores(base, queries, documents, first_stage, depth=3, cache_folder=tmp_path, show_progress=False)
+    same = _Reranker()
+    ev.rerank_scores(same, queries, documents, first_stage, depth=3, cache_folder=tmp_path, show_progress=False)
+    assert same.calls == 0  # read from the cache
+    other = _Reranker(**changed)
+    ev.rerank_scores(other, queries, documents, first_stage, depth=3, cache_folder=tmp_path, show_progress=False)
+    assert other.calls == 1  # a setting that changes scores is a new key
+    assert ev.reranker_settings(other) != ev.reranker_settings(base)

@@ -41,14 +41,14 @@ def test_hub_ids_load_from_the_local_hub_cache(empty_cache, monkeypatch, minilm)
     assert sentence_transformer("tutorial/minilm-copy") is model
 
 
-def test_missing_hub_model_offline_names_the_fixes(empty_cache, monkeypatch):
+def test_missing_hub_model_offline_names_the_fixes(empty_cache, monkeypatch, minilm):  # runs sentence-transformers' loader
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(empty_cache))
     with pytest.raises(ModelNotAvailable, match="not available offline") as err:
         sentence_transformer("tutorial/does-not-exist")
     assert "go online" in str(err.value) and "local copy" in str(err.value)
 
 
-def test_missing_default_model_names_both_fixes(empty_cache, monkeypatch):
+def test_missing_default_model_names_both_fixes(empty_cache, monkeypatch, minilm):  # runs sentence-transformers' loader
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(empty_cache))
     monkeypatch.setattr(loading, "bundled_model_path", lambda: None)
     with pytest.raises(ModelNotAvailable) as err:
@@ -76,17 +76,14 @@ def test_transformers_progress_bars_are_off_while_a_model_loads(empty_cache):
     assert seen == [False] and hf_logging.is_progress_bar_enabled()  # restored afterwards
 
 
-def test_a_model_without_transformers_loads_without_importing_it(tmp_path):
+def test_a_model_without_transformers_loads_without_importing_it(tmp_path, run_python):
     # The app's ONNX Runtime kernels load their encoder through load_model: importing
     # transformers only to silence its progress bars cost 1.2 CPU-seconds per kernel.
-    import subprocess
-    import sys
-
     code = (
         "import sys\nfrom helpers.loading import load_model\n"
         "def factory(path): return 'loaded ' + path\n"
         f"print(load_model({str(tmp_path)!r}, factory) == 'loaded ' + {str(tmp_path)!r}, 'transformers' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    done = run_python(code)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "False"]

@@ -3,8 +3,6 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -26,8 +24,8 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def encoder():
-    return onnx_sentence_encoder("all-MiniLM-L6-v2")
+def encoder(onnx_minilm):
+    return onnx_minilm
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +163,7 @@ def test_cache_folder_follows_environment(tmp_path, monkeypatch):
     assert onnx_cache_dir() == tmp_path / "xdg" / "retrieval-tutorial" / "onnx"
 
 
-def test_failed_export_leaves_old_file_and_no_debris(tmp_path, monkeypatch):
+def test_failed_export_leaves_old_file_and_no_debris(tmp_path, monkeypatch, minilm):
     import torch
 
     destination = tmp_path / "model.onnx"
@@ -189,7 +187,7 @@ def test_export_without_onnx_package_names_the_install(tmp_path, monkeypatch):
         onnx_encoder.export_onnx(resolve_model("all-MiniLM-L6-v2"), tmp_path / "m.onnx")
 
 
-def test_encoding_never_imports_torch(encoder, tmp_path):
+def test_encoding_never_imports_torch(encoder, tmp_path, run_python):
     # The export above is cached; a fresh process must load and encode with neither torch nor transformers' models.
     script = (
         "import sys\n"
@@ -201,12 +199,12 @@ def test_encoding_never_imports_torch(encoder, tmp_path):
         "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))\n"
     )
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    result = run_python(script, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_int8_quantizes_only_the_feed_forward_up_projections():
+def test_int8_quantizes_only_the_feed_forward_up_projections(onnx_minilm):
     import onnx
 
     graph = onnx.load(str(onnx_sentence_encoder("all-MiniLM-L6-v2", precision="int8").onnx_path)).graph

@@ -1,8 +1,6 @@
 """MaxSimRerankFunction against a plain sentence-transformers + numpy reference."""
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -28,7 +26,7 @@ DOCS = [
 
 
 @pytest.fixture(scope="module")
-def rf():
+def rf(minilm):
     return MaxSimRerankFunction()
 
 
@@ -172,7 +170,7 @@ def test_cache_is_bounded_and_least_recently_used():
     assert cache.get("huge") is None and cache.nbytes == 1200
 
 
-def test_cache_off_keeps_nothing():
+def test_cache_off_keeps_nothing(minilm):
     rf = MaxSimRerankFunction(cache_mb=0)
     rf.score(QUERY, DOCS)
     assert rf.cache_info()["documents"] == 0
@@ -211,8 +209,7 @@ def test_added_token_vectors_must_fit_the_model(rf):
 
 
 @pytest.fixture(scope="module")
-def onnx_rf():
-    pytest.importorskip("onnxruntime")
+def onnx_rf(onnx_minilm):
     return MaxSimRerankFunction(backend="onnx")  # exports the model on first use (with torch), then loads the file
 
 
@@ -239,7 +236,7 @@ def test_onnx_backend_shares_the_encoder_of_onnx_dense_functions(onnx_rf):
     assert onnx_rf.model is SentenceTransformerEmbeddingFunction(backend="onnx").model
 
 
-def test_onnx_backend_reranks_without_importing_torch(onnx_rf):
+def test_onnx_backend_reranks_without_importing_torch(onnx_rf, run_python):
     # The fixture exported the model if it was not yet; a new process (an app's kernel) only loads the file.
     code = (
         "import sys\n"
@@ -247,6 +244,6 @@ def test_onnx_backend_reranks_without_importing_torch(onnx_rf):
         "rf = MaxSimRerankFunction(backend='onnx')\n"
         f"print(rf({QUERY!r}, {DOCS!r}, top_k=1)[0].index, 'torch' in sys.modules)\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    run = run_python(code, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["1", "False"]  # the Dartmouth Conference, and torch never imported

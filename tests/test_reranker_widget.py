@@ -21,7 +21,7 @@ QUERY = "When was the field of artificial intelligence founded?"
 
 
 @pytest.fixture(scope="module")
-def search():
+def search(minilm):
     return Search(DOCS, ids=IDS, rerank_depth=4, show_progress=False)
 
 
@@ -64,6 +64,6 @@ def test_widget_builds_and_redraws(search, capsys):
     assert "Type a query" in capsys.readouterr().out
 
 
-def test_reranker_name():
+def test_reranker_name(minilm):
     assert reranker_name(MaxSimRerankFunction()) == "MaxSim"
     assert reranker_name(object()) == "object"

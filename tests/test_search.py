@@ -22,7 +22,7 @@ IDS = ["birth", "death", "rfc791", "rfc793", "moth", "eniac", "basic", "workshop
 
 
 @pytest.fixture(scope="module")
-def search():
+def search(minilm):
     return Search(DOCS, ids=IDS, show_progress=False)
 
 
@@ -160,7 +160,7 @@ def test_ids_must_be_unique_and_one_per_document(search):
         Search(DOCS[:2], ids=["a"], show_progress=False)
 
 
-def test_demo_corpus_search_answers_showcase_queries():
+def test_demo_corpus_search_answers_showcase_queries(minilm):
     search = Search.from_demo_corpus(show_progress=False)
     assert len(search) == 267
     cases = {"RFC 791": ("bm25", "rfc-791"), "Where did Alan Turing die?": ("rerank", "turing-death")}

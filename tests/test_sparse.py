@@ -184,10 +184,7 @@ def test_progress_bar_and_blocks_give_the_same_vectors(en, demo_texts, monkeypat
     np.testing.assert_array_equal(blocked.encode_documents(demo_texts[::-1]).toarray(), whole)
 
 
-def test_importing_sparse_loads_no_torch():
-    import subprocess
-    import sys
-
+def test_importing_sparse_loads_no_torch(run_python):
     code = "import sys, helpers.model.sparse, helpers.model.sparse.bm25; print('torch' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = run_python(code, check=True)
     assert result.stdout.strip() == "False"
