@@ -785,13 +785,16 @@ def format_hits(hits: Sequence[Mapping[str, Any]], metric: str, *, digits: int =
     """A small text table of one query's hits: rank, score, id and text.
 
     Scores are rounded to ``digits`` (Milvus computes in float32), texts shortened to ``width``.
+    Hits with equal scores are listed by id, so the printed order never depends on how a
+    server happened to order a tie.
     """
     from helpers.plots.style import shorten
 
     scores = hit_scores(hits, metric)
+    order = sorted(range(len(hits)), key=lambda i: (-scores[i], str(hits[i]["id"])))
     id_width = max([len(str(hit["id"])) for hit in hits] + [2])
     lines = []
-    for rank, (hit, score) in enumerate(zip(hits, scores), start=1):
+    for rank, (hit, score) in enumerate(((hits[i], scores[i]) for i in order), start=1):
         text = (hit.get("entity") or {}).get(TEXT_FIELD, "")
         lines.append(f"{rank:>2}  {score:>{digits + 4}.{digits}f}  {str(hit['id']):<{id_width}}  {shorten(text, width)}")
     return "\n".join(lines)

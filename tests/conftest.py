@@ -6,7 +6,6 @@ The session rules (temporary caches, no hub, the slow tier) live in the reposito
 
 import subprocess
 import sys
-
 import pytest
 from hypothesis import settings
 

@@ -344,6 +344,13 @@ def test_hit_scores_reads_bm25_distance_of_either_sign():
     assert long_ids[0].index("turing-princeton") == long_ids[1].index("ace")  # ids in one column
 
 
+def test_format_hits_lists_tied_hits_by_id_whatever_order_the_server_gave():
+    tied = _hits(["zuse", "babbage", "ada", "turing"], [0.5, 0.5, 0.25, 0.75])
+    printed = [line.split()[2] for line in hm.format_hits(tied, "COSINE").splitlines()]
+    assert printed == ["turing", "babbage", "zuse", "ada"]
+    assert printed == [line.split()[2] for line in hm.format_hits(tied[::-1], "COSINE").splitlines()]
+
+
 # --- comparing Milvus's rankings with in-memory scores ---------------------------------
 
 
