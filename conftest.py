@@ -23,7 +23,8 @@ SLOW_FIXTURES = {
     "tiny_cross_encoder",  # a small cross-encoder the tests build
     "run_python",  # a Python subprocess
     "pytester",  # pytest in a subprocess
-    "milvus",  # Milvus Lite (a server process)
+    "milvus",  # Milvus Lite (a server)
+    "lite_folder",  # a folder where a test opens Milvus Lite itself
     "app_server",  # Voila
     "browser",  # Chromium
 }

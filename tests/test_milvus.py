@@ -46,8 +46,14 @@ def _no_milvus_env(monkeypatch):
     monkeypatch.delenv("MILVUS_TOKEN", raising=False)
 
 
+@pytest.fixture
+def lite_folder(tmp_path):
+    """A folder for a Milvus Lite database file the test opens itself."""
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
-def conn(tmp_path_factory):
+def milvus(tmp_path_factory):
     connection = hm.connect(lite_path=tmp_path_factory.mktemp("milvus") / "test.db")
     yield connection
     connection.close()
@@ -66,10 +72,10 @@ def embeddings(minilm):
 
 
 @pytest.fixture(scope="module")
-def hybrid(conn, embeddings):
+def hybrid(milvus, embeddings):
     dense, _, doc_sparse, _ = embeddings
-    hm.create_hybrid_collection(conn.client, "hybrid", dim=dense.shape[1])
-    report = hm.insert_documents(conn.client, "hybrid", IDS, TEXTS, dense, doc_sparse, empty_sparse="placeholder")
+    hm.create_hybrid_collection(milvus.client, "hybrid", dim=dense.shape[1])
+    report = hm.insert_documents(milvus.client, "hybrid", IDS, TEXTS, dense, doc_sparse, empty_sparse="placeholder")
     assert report.inserted == len(TEXTS)
     return "hybrid"
 
@@ -102,24 +108,24 @@ def test_sparse_rows_rejects_dense_input():
 # --- connecting ----------------------------------------------------------------------
 
 
-def test_connect_without_env_uses_a_lite_file_in_the_working_folder(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with hm.connect() as conn:
-        assert conn.is_lite and conn.uri == str(hm.DEFAULT_LITE_PATH)
-        assert (tmp_path / hm.DEFAULT_LITE_PATH).exists()
-        assert conn.client.list_collections() == []
-        assert "Milvus Lite" in conn.describe()
+def test_connect_without_env_uses_a_lite_file_in_the_working_folder(lite_folder, monkeypatch):
+    monkeypatch.chdir(lite_folder)
+    with hm.connect() as milvus:
+        assert milvus.is_lite and milvus.uri == str(hm.DEFAULT_LITE_PATH)
+        assert (lite_folder / hm.DEFAULT_LITE_PATH).exists()
+        assert milvus.client.list_collections() == []
+        assert "Milvus Lite" in milvus.describe()
 
 
-def test_connect_reads_env_and_never_shows_the_token(tmp_path, monkeypatch):
+def test_connect_reads_env_and_never_shows_the_token(lite_folder, monkeypatch):
     secret = "root:s3cret-Token-123"
-    monkeypatch.setenv("MILVUS_URI", str(tmp_path / "env.db"))
+    monkeypatch.setenv("MILVUS_URI", str(lite_folder / "env.db"))
     monkeypatch.setenv("MILVUS_TOKEN", secret)
-    with hm.connect() as conn:
-        assert conn.lite_path == tmp_path / "env.db" and conn.has_token
-        shown = repr(conn) + str(conn) + conn.describe() + repr(vars(conn).get("uri"))
+    with hm.connect() as milvus:
+        assert milvus.lite_path == lite_folder / "env.db" and milvus.has_token
+        shown = repr(milvus) + str(milvus) + milvus.describe() + repr(vars(milvus).get("uri"))
         assert secret not in shown and "s3cret" not in shown
-        assert "token=<set>" in repr(conn)
+        assert "token=<set>" in repr(milvus)
 
 
 def test_connect_to_an_unreachable_server_names_the_fix_without_secrets():
@@ -134,10 +140,10 @@ def test_connect_rejects_a_uri_that_is_neither_server_nor_file():
         hm.connect("localhost:19530")
 
 
-def test_last_close_stops_the_lite_server(tmp_path):
+def test_last_close_stops_the_lite_server(lite_folder):
     from milvus_lite.server_manager import server_manager_instance
 
-    path = tmp_path / "shared.db"
+    path = lite_folder / "shared.db"
     key = str(path.resolve())
     first, second = hm.connect(lite_path=path), hm.connect(lite_path=path)
     assert key in server_manager_instance._servers
@@ -152,9 +158,9 @@ def test_last_close_stops_the_lite_server(tmp_path):
 # --- collections, inserting, searching ----------------------------------------------
 
 
-def test_dense_top10_equals_numpy(conn, hybrid, embeddings):
+def test_dense_top10_equals_numpy(milvus, hybrid, embeddings):
     dense, queries, _, _ = embeddings
-    results = conn.client.search(hybrid, data=list(queries), anns_field=hm.DENSE_FIELD, limit=10, output_fields=["text"])
+    results = milvus.client.search(hybrid, data=list(queries), anns_field=hm.DENSE_FIELD, limit=10, output_fields=["text"])
     for q, hits in zip(queries, results):
         ids, scores = _numpy_top(dense @ q, 10)
         assert hm.hit_ids(hits) == ids
@@ -162,9 +168,9 @@ def test_dense_top10_equals_numpy(conn, hybrid, embeddings):
         assert hits[0]["entity"]["text"] == TEXTS[IDS.index(ids[0])]
 
 
-def test_sparse_top10_equals_numpy(conn, hybrid, embeddings):
+def test_sparse_top10_equals_numpy(milvus, hybrid, embeddings):
     _, _, doc_sparse, query_sparse = embeddings
-    results = conn.client.search(
+    results = milvus.client.search(
         hybrid, data=hm.sparse_rows(query_sparse), anns_field=hm.SPARSE_FIELD, limit=10, output_fields=["text"]
     )
     for i, hits in enumerate(results):
@@ -175,69 +181,69 @@ def test_sparse_top10_equals_numpy(conn, hybrid, embeddings):
         np.testing.assert_allclose(hm.hit_scores(hits, "IP"), scores[:matched], atol=1e-5)
 
 
-def test_recreate_collection_drops_old_rows(conn, embeddings):
+def test_recreate_collection_drops_old_rows(milvus, embeddings):
     dense, _, doc_sparse, _ = embeddings
-    assert hm.create_hybrid_collection(conn.client, "scratch", dim=dense.shape[1]) is False
-    hm.insert_documents(conn.client, "scratch", IDS[:3], TEXTS[:3], dense[:3], doc_sparse[:3], empty_sparse="skip")
-    assert hm.create_hybrid_collection(conn.client, "scratch", dim=dense.shape[1]) is True
-    assert conn.client.query("scratch", filter="id != ''", output_fields=["id"]) == []
-    conn.client.drop_collection("scratch")
+    assert hm.create_hybrid_collection(milvus.client, "scratch", dim=dense.shape[1]) is False
+    hm.insert_documents(milvus.client, "scratch", IDS[:3], TEXTS[:3], dense[:3], doc_sparse[:3], empty_sparse="skip")
+    assert hm.create_hybrid_collection(milvus.client, "scratch", dim=dense.shape[1]) is True
+    assert milvus.client.query("scratch", filter="id != ''", output_fields=["id"]) == []
+    milvus.client.drop_collection("scratch")
 
 
-def test_empty_sparse_vector_is_refused_by_milvus_and_handled_by_the_helper(conn, embeddings):
+def test_empty_sparse_vector_is_refused_by_milvus_and_handled_by_the_helper(milvus, embeddings):
     dense, queries, _, _ = embeddings
     name = "empty_sparse"
-    hm.create_hybrid_collection(conn.client, name, dim=dense.shape[1])
+    hm.create_hybrid_collection(milvus.client, name, dim=dense.shape[1])
     sparse = sp.csr_array(np.array([[0.0, 2.0], [0.0, 0.0], [1.0, 0.0]]))
     raw = {"id": "x", "text": "the and of", "dense": dense[0].tolist(), "sparse": {}}
     with pytest.raises(MilvusException, match="sparse"):
-        conn.client.insert(name, [raw])
+        milvus.client.insert(name, [raw])
     with pytest.raises(ValueError, match="empty_sparse='placeholder'") as info:
-        hm.insert_documents(conn.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse)
+        hm.insert_documents(milvus.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse)
     assert "doc01" in str(info.value)
-    assert conn.client.query(name, filter="id != ''", output_fields=["id"]) == []  # nothing half-inserted
+    assert milvus.client.query(name, filter="id != ''", output_fields=["id"]) == []  # nothing half-inserted
 
-    report = hm.insert_documents(conn.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse, empty_sparse="placeholder")
+    report = hm.insert_documents(milvus.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse, empty_sparse="placeholder")
     assert (report.inserted, report.placeholder_ids) == (3, ["doc01"]) and "doc01" in str(report)
-    dense_hits = conn.client.search(name, data=[dense[1]], anns_field="dense", limit=3)[0]
+    dense_hits = milvus.client.search(name, data=[dense[1]], anns_field="dense", limit=3)[0]
     assert hm.hit_ids(dense_hits)[0] == "doc01"  # still found by meaning
-    sparse_hits = conn.client.search(name, data=[{0: 1.0, 1: 1.0}], anns_field="sparse", limit=3)[0]
+    sparse_hits = milvus.client.search(name, data=[{0: 1.0, 1: 1.0}], anns_field="sparse", limit=3)[0]
     assert sorted(hm.hit_ids(sparse_hits)) == ["doc00", "doc02"]  # never by terms
 
-    hm.create_hybrid_collection(conn.client, name, dim=dense.shape[1])
-    report = hm.insert_documents(conn.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse, empty_sparse="skip")
+    hm.create_hybrid_collection(milvus.client, name, dim=dense.shape[1])
+    report = hm.insert_documents(milvus.client, name, IDS[:3], TEXTS[:3], dense[:3], sparse, empty_sparse="skip")
     assert (report.inserted, report.skipped_ids) == (2, ["doc01"])
-    stored = conn.client.query(name, filter="id != ''", output_fields=["id"])
+    stored = milvus.client.query(name, filter="id != ''", output_fields=["id"])
     assert sorted(r["id"] for r in stored) == ["doc00", "doc02"]
-    conn.client.drop_collection(name)
+    milvus.client.drop_collection(name)
 
 
-def test_insert_documents_checks_its_input(conn, embeddings):
+def test_insert_documents_checks_its_input(milvus, embeddings):
     dense, _, doc_sparse, _ = embeddings
     with pytest.raises(ValueError, match="one id, text, dense row and sparse row"):
-        hm.insert_documents(conn.client, "hybrid", IDS[:2], TEXTS[:3], dense[:3], doc_sparse[:3])
+        hm.insert_documents(milvus.client, "hybrid", IDS[:2], TEXTS[:3], dense[:3], doc_sparse[:3])
     with pytest.raises(ValueError, match="unique"):
-        hm.insert_documents(conn.client, "hybrid", ["a", "a"], TEXTS[:2], dense[:2], doc_sparse[:2])
+        hm.insert_documents(milvus.client, "hybrid", ["a", "a"], TEXTS[:2], dense[:2], doc_sparse[:2])
     with pytest.raises(ValueError, match="empty_sparse must be"):
-        hm.insert_documents(conn.client, "hybrid", IDS[:1], TEXTS[:1], dense[:1], doc_sparse[:1], empty_sparse="drop")
+        hm.insert_documents(milvus.client, "hybrid", IDS[:1], TEXTS[:1], dense[:1], doc_sparse[:1], empty_sparse="drop")
 
 
 def test_reopened_database_needs_load_collection(tmp_path, embeddings):
     dense, queries, doc_sparse, _ = embeddings
     path = tmp_path / "reopen.db"
-    with hm.connect(lite_path=path) as conn:
-        hm.create_hybrid_collection(conn.client, "docs", dim=dense.shape[1])
-        hm.insert_documents(conn.client, "docs", IDS, TEXTS, dense, doc_sparse, empty_sparse="placeholder")
-        assert hm.ensure_loaded(conn.client, "docs") is False
-    with hm.connect(lite_path=path) as conn:
-        assert conn.client.get_load_state("docs")["state"] == LoadState.NotLoad
+    with hm.connect(lite_path=path) as milvus:
+        hm.create_hybrid_collection(milvus.client, "docs", dim=dense.shape[1])
+        hm.insert_documents(milvus.client, "docs", IDS, TEXTS, dense, doc_sparse, empty_sparse="placeholder")
+        assert hm.ensure_loaded(milvus.client, "docs") is False
+    with hm.connect(lite_path=path) as milvus:
+        assert milvus.client.get_load_state("docs")["state"] == LoadState.NotLoad
         with pytest.raises(MilvusException, match="load"):
-            conn.client.search("docs", data=[queries[0]], anns_field="dense", limit=3)
-        assert hm.ensure_loaded(conn.client, "docs") is True
-        hits = conn.client.search("docs", data=[queries[0]], anns_field="dense", limit=3)[0]
+            milvus.client.search("docs", data=[queries[0]], anns_field="dense", limit=3)
+        assert hm.ensure_loaded(milvus.client, "docs") is True
+        hits = milvus.client.search("docs", data=[queries[0]], anns_field="dense", limit=3)[0]
         assert hm.hit_ids(hits) == _numpy_top(dense @ queries[0], 3)[0]
         with pytest.raises(ValueError, match="does not exist"):
-            hm.ensure_loaded(conn.client, "missing")
+            hm.ensure_loaded(milvus.client, "missing")
 
 
 # --- hybrid search: what the rankers compute -------------------------------------------
@@ -246,35 +252,35 @@ def test_reopened_database_needs_load_collection(tmp_path, embeddings):
 ROUTES = [(hm.DENSE_FIELD, "COSINE"), (hm.SPARSE_FIELD, "IP")]
 
 
-def _routes(conn, collection, embeddings, q, limit):
+def _routes(milvus, collection, embeddings, q, limit):
     """The two search requests for query ``q``, and each one's own scores aligned on IDS."""
     _, queries, _, query_sparse = embeddings
     data = [[queries[q]], hm.sparse_rows(query_sparse[[q]])]
     reqs = [AnnSearchRequest(d, field, {"metric_type": m}, limit) for d, (field, m) in zip(data, ROUTES)]
     scores = []
     for d, (field, metric) in zip(data, ROUTES):
-        hits = conn.client.search(collection, data=d, anns_field=field, limit=limit)[0]
+        hits = milvus.client.search(collection, data=d, anns_field=field, limit=limit)[0]
         scores.append(hm.align_scores(hits, IDS, metric))
     return reqs, scores
 
 
 @pytest.mark.parametrize("norm_score", [True, False])
-def test_weighted_ranker_reproduces_milvus(conn, hybrid, embeddings, norm_score):
+def test_weighted_ranker_reproduces_milvus(milvus, hybrid, embeddings, norm_score):
     for q in range(len(QUERIES)):
-        reqs, scores = _routes(conn, hybrid, embeddings, q, 5)
+        reqs, scores = _routes(milvus, hybrid, embeddings, q, 5)
         fused = hm.weighted_ranker(scores, ["COSINE", "IP"], [0.7, 0.3], norm_score=norm_score)
         ranker = WeightedRanker(0.7, 0.3, norm_score=norm_score)
-        hits = conn.client.hybrid_search(hybrid, reqs, ranker, limit=8)[0]
+        hits = milvus.client.hybrid_search(hybrid, reqs, ranker, limit=8)[0]
         got = np.array([h["distance"] for h in hits])
         np.testing.assert_allclose(got, fused[[IDS.index(i) for i in hm.hit_ids(hits)]], atol=1e-5)
         np.testing.assert_allclose(got, np.sort(fused[~np.isnan(fused)])[::-1][: len(hits)], atol=1e-5)
 
 
-def test_rrf_ranker_equals_helpers_fusion(conn, hybrid, embeddings):
+def test_rrf_ranker_equals_helpers_fusion(milvus, hybrid, embeddings):
     for q in range(len(QUERIES)):
-        reqs, scores = _routes(conn, hybrid, embeddings, q, 5)
+        reqs, scores = _routes(milvus, hybrid, embeddings, q, 5)
         fused = reciprocal_rank_fusion(scores, k=60)
-        hits = conn.client.hybrid_search(hybrid, reqs, RRFRanker(60), limit=6)[0]
+        hits = milvus.client.hybrid_search(hybrid, reqs, RRFRanker(60), limit=6)[0]
         np.testing.assert_allclose(
             [h["distance"] for h in hits], fused[[IDS.index(i) for i in hm.hit_ids(hits)]], atol=1e-6
         )
@@ -299,11 +305,11 @@ def test_weighted_ranker_checks_lengths():
 # --- built-in BM25 (full-text search) ---------------------------------------------------
 
 
-def test_builtin_bm25_equals_bm25s_lucene_times_k1_plus_1(conn):
+def test_builtin_bm25_equals_bm25s_lucene_times_k1_plus_1(milvus):
     bm25s = pytest.importorskip("bm25s")
     k1, b = 1.2, 0.75
-    hm.create_bm25_collection(conn.client, "fulltext", k1=k1, b=b)
-    conn.client.insert("fulltext", [{"id": i, "text": t} for i, t in zip(IDS, TEXTS)])
+    hm.create_bm25_collection(milvus.client, "fulltext", k1=k1, b=b)
+    milvus.client.insert("fulltext", [{"id": i, "text": t} for i, t in zip(IDS, TEXTS)])
     # Milvus's standard analyzer here: \w+ runs, lowercased, no stemming, no stopwords.
     tokenize = lambda text: re.findall(r"\w+", text.lower())  # noqa: E731
     reference = bm25s.BM25(method="lucene", k1=k1, b=b)
@@ -312,24 +318,24 @@ def test_builtin_bm25_equals_bm25s_lucene_times_k1_plus_1(conn):
     # Milvus keeps the classic (k1 + 1) factor, which scales every score alike.
     for query in ["Turing London", "academic discipline of machine learning", "vector search"]:
         expected = reference.get_scores(tokenize(query)) * (k1 + 1)
-        hits = conn.client.search(
+        hits = milvus.client.search(
             "fulltext", data=[query], anns_field=hm.SPARSE_FIELD, limit=len(TEXTS), search_params={"metric_type": "BM25"}
         )[0]
         matched = int((expected > 0).sum())
         ids, scores = _numpy_top(expected, matched)
         assert hm.hit_ids(hits) == ids
         np.testing.assert_allclose(hm.hit_scores(hits, "BM25"), scores, rtol=1e-5)
-    conn.client.drop_collection("fulltext")
+    milvus.client.drop_collection("fulltext")
 
 
-def test_builtin_bm25_accepts_a_document_without_terms(conn):
-    hm.create_bm25_collection(conn.client, "fulltext_empty")
-    conn.client.insert("fulltext_empty", [{"id": "a", "text": "!!!"}, {"id": "b", "text": "Turing"}])
-    hits = conn.client.search("fulltext_empty", data=["turing"], anns_field="sparse", limit=5)[0]
+def test_builtin_bm25_accepts_a_document_without_terms(milvus):
+    hm.create_bm25_collection(milvus.client, "fulltext_empty")
+    milvus.client.insert("fulltext_empty", [{"id": "a", "text": "!!!"}, {"id": "b", "text": "Turing"}])
+    hits = milvus.client.search("fulltext_empty", data=["turing"], anns_field="sparse", limit=5)[0]
     assert hm.hit_ids(hits) == ["b"] and hm.hit_scores(hits, "BM25")[0] > 0
     with pytest.raises(ValueError, match="k1 > 0"):
-        hm.create_bm25_collection(conn.client, "bad", k1=0)
-    conn.client.drop_collection("fulltext_empty")
+        hm.create_bm25_collection(milvus.client, "bad", k1=0)
+    milvus.client.drop_collection("fulltext_empty")
 
 
 def test_hit_scores_reads_bm25_distance_of_either_sign():
