@@ -105,9 +105,10 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         compute bfloat16 natively (AVX512-BF16, AMX), cosine 0.9999 against float32, but many
         times *slower* on CPUs without it. ``"int8"`` (ONNX) quantizes the feed-forward
         up-projections: about 2x on AVX2 CPUs, cosine 0.998 or more against float32.
-        ``"auto"`` picks the fastest path that stays within cosine 0.995 of float32: bfloat16
-        where :func:`native_bfloat16` says the CPU has it, else ONNX int8 when ``onnxruntime``
-        and ``onnx`` are installed, else plain float32. Outputs are float32 arrays in every case.
+        ``"auto"`` picks a fast path: bfloat16 where :func:`native_bfloat16` says the CPU has
+        it, else ONNX float32 (the same vectors within 2e-7) when ``onnxruntime`` and ``onnx``
+        are installed, else plain float32; int8 is never picked for you, since it changes
+        results. Outputs are float32 arrays in every case.
     backend : {"torch", "onnx"}, optional
         What runs the model: sentence-transformers on torch, or ONNX Runtime
         (:mod:`helpers.model.onnx_encoder`: exported once and cached on disk, encodes without
