@@ -2,7 +2,8 @@
 
 Both take one score array per method, aligned on the same documents (``np.nan`` or
 ``-np.inf`` marks a document that a method did not retrieve), and return one fused
-score per document: higher is better.
+score per document: higher is better. ``+inf`` is a top score (it ranks first, and scales to 1).
+Bad settings (a ``nan`` weight, ``top_n=0``) are errors, never a silently empty fusion.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+from helpers.validation import check_number, check_positive_int
 
 
 def _stack(scores: Sequence[np.ndarray]) -> np.ndarray:
@@ -46,7 +49,7 @@ def reciprocal_rank_fusion(scores: Sequence[np.ndarray], k: int = 60, top_n: int
         Damping constant; 60 is the paper's value and Milvus's ``RRFRanker`` default.
     top_n : int, optional
         Only each method's ``top_n`` best documents contribute, as when each method
-        retrieves a top-n list first. ``None`` uses every scored document.
+        retrieves a top-n list first (1 or more). ``None`` uses every scored document.
 
     Returns
     -------
@@ -58,8 +61,9 @@ def reciprocal_rank_fusion(scores: Sequence[np.ndarray], k: int = 60, top_n: int
     >>> reciprocal_rank_fusion([np.array([3.0, 2.0, 1.0]), np.array([1.0, 3.0, 2.0])], k=60).round(5)
     array([0.03227, 0.03252, 0.032  ])
     """
-    if k < 0:
-        raise ValueError(f"k must be 0 or more, got {k}")
+    k = check_number(k, "k", low=0, hint=" (the damping constant; 60 is usual)")
+    if top_n is not None:
+        top_n = check_positive_int(top_n, "top_n", hint="; or None to use every scored document")
     stacked = _stack(scores)
     fused = np.zeros(stacked.shape[1])
     for row in stacked:
@@ -72,14 +76,16 @@ def reciprocal_rank_fusion(scores: Sequence[np.ndarray], k: int = 60, top_n: int
 
 
 def min_max(scores: np.ndarray) -> np.ndarray:
-    """Scale scores to [0, 1]; all-equal scores become 0. Missing scores stay missing."""
+    """Scale scores to [0, 1]; all-equal scores become 0, ``+inf`` becomes 1. Missing scores stay missing."""
     scores = np.asarray(scores, dtype=np.float64)
     finite = np.isfinite(scores)
+    top = np.isposinf(scores)
     if not finite.any():
-        return scores.copy()
+        return np.where(top, 1.0, np.nan)
     low, high = scores[finite].min(), scores[finite].max()
-    scaled = np.zeros_like(scores) if high == low else (scores - low) / (high - low)
-    return np.where(finite, scaled, np.nan)
+    with np.errstate(invalid="ignore"):  # inf - inf where a score is +inf; replaced just below
+        scaled = np.zeros_like(scores) if high == low else (scores - low) / (high - low)
+    return np.where(finite, scaled, np.where(top, 1.0, np.nan))
 
 
 def weighted_sum(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
@@ -90,7 +96,7 @@ def weighted_sum(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
     scores : sequence of ndarray
         One array of scores per method, aligned on the same documents.
     weights : sequence of float
-        One non-negative weight per method (they need not sum to 1).
+        One finite, non-negative weight per method (they need not sum to 1); numpy scalars work.
 
     Returns
     -------
@@ -98,10 +104,10 @@ def weighted_sum(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
         The fused score of every document.
     """
     stacked = _stack(scores)
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.shape != (stacked.shape[0],):
-        raise ValueError(f"weighted_sum needs one weight per method: {stacked.shape[0]} methods, {weights.size} weights")
-    if (weights < 0).any():
-        raise ValueError(f"weights must be 0 or more, got {weights.tolist()}")
+    if isinstance(weights, (str, bytes)) or not hasattr(weights, "__len__"):
+        raise TypeError(f"weights must be a sequence of numbers, one per method, got {type(weights).__name__}")
+    if len(weights) != stacked.shape[0]:
+        raise ValueError(f"weighted_sum needs one weight per method: {stacked.shape[0]} methods, {len(weights)} weights")
+    weights = np.array([check_number(w, f"weights[{i}]", low=0) for i, w in enumerate(weights)])
     normalized = np.nan_to_num(np.vstack([min_max(row) for row in stacked]), nan=0.0)
     return weights @ normalized

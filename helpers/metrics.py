@@ -6,6 +6,10 @@ Every metric is computed as ``trec_eval`` (and so pytrec_eval and BEIR) computes
 
 - documents are ranked by descending score; ties are broken by descending document id,
   as ``trec_eval`` does, so results match pytrec_eval exactly;
+- a score of ``nan`` or ``-inf`` means "not retrieved" (as :func:`run_from_scores` and the
+  ``rerank`` column of :class:`helpers.search.Search` mark it): the document is left out of the
+  ranking, wherever it sits in the dict. ``+inf`` ranks first. A score that is not a number is an
+  error;
 - a document counts as relevant when its relevance is 1 or more; unjudged documents
   count as not relevant;
 - nDCG uses the relevance itself as the gain (graded, negative judgements count as 0)
@@ -28,9 +32,13 @@ Examples
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Mapping, Sequence
+from numbers import Real
 
 import numpy as np
+
+from helpers.validation import check_positive_int, keep_unique
 
 __all__ = [
     "ndcg_at_k",
@@ -48,9 +56,7 @@ Run = Mapping[str, Mapping[str, float]]
 
 
 def _check_k(k: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be a positive integer (the rank cut-off, e.g. k=10), got {k!r}")
-    return int(k)
+    return check_positive_int(k, "k", hint=" (the rank cut-off, e.g. k=10)")
 
 
 def _check_mapping(value: object, name: str, example: str) -> None:
@@ -72,13 +78,29 @@ def _check(qrels: Qrels, run: Run) -> None:
         raise ValueError("qrels is empty: the metrics average over the queries in qrels, so give at least one")
 
 
+def _retrieved(scores: Mapping[str, float]) -> list[tuple[str, float]]:
+    """The ``(doc_id, score)`` pairs of retrieved documents: ``nan`` and ``-inf`` mean not retrieved."""
+    items = []
+    for doc_id, score in scores.items():
+        if isinstance(score, bool) or not isinstance(score, Real):
+            raise TypeError(
+                f"run scores must be numbers, but document {doc_id!r} has {type(score).__name__} ({score!r:.40}); "
+                "use float('nan') for a document that was not retrieved"
+            )
+        score = float(score)
+        if not math.isnan(score) and score != -math.inf:
+            items.append((doc_id, score))
+    return items
+
+
 def top_k(scores: Mapping[str, float], k: int | None = None) -> list[str]:
     """Document ids ranked as trec_eval ranks them: by descending score, ties by descending id.
 
     Parameters
     ----------
     scores : dict of str to float
-        One query's run, ``{doc_id: score}``.
+        One query's run, ``{doc_id: score}``. ``nan`` and ``-inf`` mark documents that were not
+        retrieved: they are left out.
     k : int, optional
         Keep only the best ``k``; ``None`` keeps all.
 
@@ -86,9 +108,14 @@ def top_k(scores: Mapping[str, float], k: int | None = None) -> list[str]:
     -------
     list of str
         The ranked document ids.
+
+    Raises
+    ------
+    TypeError
+        If a score is not a number.
     """
     key = lambda item: (item[1], item[0])  # noqa: E731 - a sort key, read together with the docstring
-    items = scores.items()
+    items = _retrieved(scores)
     ranked = sorted(items, key=key, reverse=True) if k is None else heapq.nlargest(k, items, key=key)
     return [doc_id for doc_id, _ in ranked]
 
@@ -222,7 +249,9 @@ def mrr_at_k(qrels: Qrels, run: Run, k: int = 10) -> float:
     return _mean(mrr_per_query(qrels, run, k))
 
 
-def run_from_scores(query_ids: list[str], doc_ids: list[str], scores: np.ndarray, k: int = 1000) -> dict:
+def run_from_scores(
+    query_ids: Sequence[str], doc_ids: Sequence[str], scores: np.ndarray, k: int = 1000, duplicates: str = "error"
+) -> dict:
     """Turn a query-by-document score matrix into a run, keeping each query's best ``k`` documents.
 
     Parameters
@@ -235,11 +264,19 @@ def run_from_scores(query_ids: list[str], doc_ids: list[str], scores: np.ndarray
         Higher is better; ``nan`` or ``-inf`` marks a document the method did not retrieve.
     k : int
         Documents kept per query (BEIR keeps 1000).
+    duplicates : {"error", "first", "last"}
+        A query or document id that repeats is an error; or keep the first or the last row or
+        column with it (the others are dropped before ranking).
 
     Returns
     -------
     dict
         ``{query_id: {doc_id: score}}``.
+
+    Raises
+    ------
+    ValueError
+        If the shape does not match the ids, or an id repeats and ``duplicates="error"``.
 
     Examples
     --------
@@ -252,6 +289,10 @@ def run_from_scores(query_ids: list[str], doc_ids: list[str], scores: np.ndarray
             f"scores must have one row per query and one column per document: expected "
             f"{(len(query_ids), len(doc_ids))}, got {scores.shape}"
         )
+    rows = keep_unique([str(q) for q in query_ids], duplicates, "query_ids")
+    columns = keep_unique([str(d) for d in doc_ids], duplicates, "doc_ids")
+    query_ids, doc_ids = [query_ids[i] for i in rows], [doc_ids[j] for j in columns]
+    scores = scores[np.ix_(rows, columns)]
     k = min(_check_k(k), len(doc_ids))
     if k == 0:
         return {query_id: {} for query_id in query_ids}

@@ -34,6 +34,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import scipy.sparse as sp
 
+from helpers.validation import check_positive_int
+
 __all__ = [
     "DEFAULT_LITE_PATH",
     "ID_FIELD",
@@ -524,8 +526,7 @@ def insert_documents(
     """
     if empty_sparse not in {"raise", "placeholder", "skip"}:
         raise ValueError(f"empty_sparse must be 'raise', 'placeholder' or 'skip', got {empty_sparse!r}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = check_positive_int(batch_size, "batch_size")
     ids, texts = list(ids), list(texts)
     dense = np.asarray(dense, dtype=np.float32)
     rows = sparse_rows(sparse)

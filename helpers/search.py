@@ -41,16 +41,13 @@ import numpy as np
 from helpers.fusion import ranks, reciprocal_rank_fusion, weighted_sum
 from helpers.model.base import check_texts
 from helpers.model.tokens import token_offsets
+from helpers.validation import EmptyQueryError, check_number, check_positive_int, check_query
 
 __all__ = ["METHODS", "EmptyQueryError", "Search", "SearchResult", "ResultTable"]
 
 METHODS = ("dense", "bm25", "rrf", "weighted", "rerank")
 FIRST_STAGES = ("dense", "bm25", "rrf", "weighted")
 _ENCODE_BATCH = 32  # documents per progress-bar step
-
-
-class EmptyQueryError(ValueError):
-    """The query has no text. The message is meant to be shown to the learner as it is."""
 
 
 @dataclass(frozen=True)
@@ -101,11 +98,7 @@ class SearchResult:
 
     def cap(self, k: int) -> int:
         """Return ``k`` limited to the corpus size; ``k`` below 1 is an error."""
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise TypeError(f"top_k must be an integer, got {type(k).__name__}")
-        if k < 1:
-            raise ValueError(f"top_k must be at least 1, got {k}")
-        return min(int(k), len(self))
+        return min(check_positive_int(k, "top_k"), len(self))
 
     def order(self, method: str) -> np.ndarray:
         """Document positions sorted best first by ``method`` (ties keep corpus order)."""
@@ -275,8 +268,8 @@ class Search:
         self.texts = _check_corpus(documents)
         self.doc_ids = _check_ids(ids, len(self.texts))
         self.titles = _check_titles(titles, self.texts)
-        if rerank_depth is not None and (isinstance(rerank_depth, bool) or not isinstance(rerank_depth, int) or rerank_depth < 1):
-            raise ValueError(f"rerank_depth must be a positive integer or None (rerank everything), got {rerank_depth!r}")
+        if rerank_depth is not None:
+            rerank_depth = check_positive_int(rerank_depth, "rerank_depth", hint="; or None to rerank everything")
         if warm_up is not None and not isinstance(warm_up, bool):
             raise TypeError(f"warm_up must be True, False or None (automatic), got {warm_up!r}")
         if cache_dir is not None and not isinstance(cache_dir, (str, os.PathLike, bool)):
@@ -396,18 +389,17 @@ class Search:
         Raises
         ------
         EmptyQueryError
-            If the query is empty or only whitespace (a ValueError whose message can be shown as is).
+            If the query is empty or shows nothing to read: only whitespace, zero-width or
+            control characters (a ValueError whose message can be shown as is).
+        InvalidTextError
+            If the query holds a lone surrogate (not valid Unicode).
         TypeError
-            If the query is not a string.
+            If the query is not a string, or ``weight`` is not a number (numpy scalars are).
         ValueError
-            If ``weight`` is outside [0, 1] or ``first_stage`` is unknown.
+            If ``weight`` is not finite or outside [0, 1], or ``first_stage`` is unknown.
         """
-        if not isinstance(query, str):
-            raise TypeError(f"query must be a string, got {type(query).__name__}; search one query at a time")
-        if not query.strip():
-            raise EmptyQueryError("Type a query to search, e.g. 'Where was Alan Turing born?'")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 <= weight <= 1:
-            raise ValueError(f"weight must be a number from 0 (BM25 only) to 1 (dense only), got {weight!r}")
+        query = check_query(query)
+        weight = check_number(weight, "weight", low=0, high=1, hint=" (0 = BM25 only, 1 = dense only)")
         if first_stage not in FIRST_STAGES:
             raise ValueError(f"first_stage must be one of {', '.join(FIRST_STAGES)}, got {first_stage!r}")
 

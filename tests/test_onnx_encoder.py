@@ -110,7 +110,7 @@ def test_bad_arguments_name_the_fix(encoder):
         onnx_sentence_encoder("all-MiniLM-L6-v2", precision="bfloat16")
     with pytest.raises(ValueError, match="output_value must be"):
         encoder.encode(TEXTS, output_value="cls")
-    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
         encoder.encode(TEXTS, batch_size=0)
     with pytest.raises(TypeError, match="list of strings"):
         encoder.encode([1, 2])

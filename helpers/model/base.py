@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from typing import Any
+
+from helpers.validation import check_texts
+
+__all__ = ["BaseEmbeddingFunction", "BaseRerankFunction", "RerankResult", "check_texts"]
 
 
 class BaseEmbeddingFunction(ABC):
@@ -58,26 +61,3 @@ class RerankResult:
 
     def __repr__(self) -> str:
         return f"RerankResult(text={self.text!r}, score={self.score}, index={self.index})"
-
-
-def check_texts(texts: Sequence[str], what: str = "texts") -> list[str]:
-    """Return ``texts`` as a list after checking that it is a list of strings.
-
-    Raises
-    ------
-    TypeError
-        If ``texts`` is a single string or holds anything but strings.
-    """
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"{what} must be a list of strings, got a single string; wrap it in a list: [text]")
-    try:
-        texts = list(texts)
-    except TypeError:
-        raise TypeError(f"{what} must be a list of strings, got {type(texts).__name__}") from None
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(
-                f"{what} must be a list of strings, but item {i} is {type(text).__name__} ({text!r:.40}); "
-                "convert it with str() or drop it"
-            )
-    return texts

@@ -12,6 +12,7 @@ import numpy as np
 from helpers.loading import load_model, sentence_transformer
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.onnx_encoder import onnx_available, onnx_sentence_encoder
+from helpers.validation import check_positive_int
 
 __all__ = [
     "SentenceTransformerEmbeddingFunction",
@@ -138,8 +139,7 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         backend: str | None = None,
         **kwargs: Any,
     ):
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_positive_int(batch_size, "batch_size")
         self.model_name = model_name
         self.batch_size = batch_size
         self.query_instruction = query_instruction

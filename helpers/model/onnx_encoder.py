@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from helpers.loading import load_model
+from helpers.validation import check_positive_int, check_texts
 
 __all__ = [
     "ONNX_PRECISIONS",
@@ -356,12 +357,9 @@ class OnnxSentenceEncoder:
         """
         if output_value not in ("sentence_embedding", "token_embeddings", None):
             raise ValueError(f"output_value must be 'sentence_embedding', 'token_embeddings' or None; got {output_value!r}")
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_positive_int(batch_size, "batch_size")
         single = isinstance(sentences, str)
-        texts = [sentences] if single else list(sentences)
-        if not all(isinstance(t, str) for t in texts):
-            raise TypeError("sentences must be a string or a list of strings")
+        texts = check_texts([sentences] if single else sentences, "sentences")
 
         sentence = np.zeros((len(texts), self._dim), dtype=np.float32)
         tokens: list[np.ndarray | None] = [None] * len(texts)

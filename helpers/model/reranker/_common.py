@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from helpers.model.base import RerankResult, check_texts
+from helpers.model.base import RerankResult
+from helpers.validation import check_positive_int, check_text, check_texts
 
 
 def check_rerank_args(query: str, documents: Sequence[str], top_k: int) -> tuple[str, list[str], int]:
@@ -19,20 +20,15 @@ def check_rerank_args(query: str, documents: Sequence[str], top_k: int) -> tuple
     ------
     TypeError
         If ``query`` is not a string, ``documents`` is not a list of strings or ``top_k`` is not an int.
+    InvalidTextError
+        If the query or a document holds a lone surrogate (the message names which).
     ValueError
         If ``top_k`` is 0 or negative.
     """
-    if not isinstance(query, str):
-        raise TypeError(
-            f"query must be a string, got {type(query).__name__} ({query!r:.40}); "
-            "rerank one query per call, e.g. reranker('my question', documents)"
-        )
+    query = check_text(query, "query")
     documents = check_texts(documents, "documents")
-    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
-        raise TypeError(f"top_k must be an integer, got {type(top_k).__name__} ({top_k!r:.40})")
-    if top_k <= 0:
-        raise ValueError(f"top_k must be at least 1, got {top_k}; pass top_k=len(documents) to get every document back")
-    return query, documents, min(int(top_k), len(documents))
+    top_k = check_positive_int(top_k, "top_k", hint="; pass top_k=len(documents) to get every document back")
+    return query, documents, min(top_k, len(documents))
 
 
 def top_results(documents: list[str], scores: np.ndarray, top_k: int) -> list[RerankResult]:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 from helpers.loading import load_model
 from helpers.model.base import BaseRerankFunction, RerankResult
 from helpers.model.reranker._common import check_rerank_args, top_results
+from helpers.validation import check_positive_int
 
 __all__ = ["CrossEncoderRerankFunction"]
 
@@ -60,8 +61,7 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
     ):
         from sentence_transformers import CrossEncoder
 
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_positive_int(batch_size, "batch_size")
         self.model_name = model_name
         self.batch_size = batch_size
         self.activation_fct = activation_fct

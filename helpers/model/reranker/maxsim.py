@@ -11,6 +11,7 @@ import numpy as np
 from helpers.loading import sentence_transformer
 from helpers.model.base import BaseRerankFunction, RerankResult, check_texts
 from helpers.model.reranker._common import check_rerank_args, top_results
+from helpers.validation import check_number, check_positive_int
 
 __all__ = ["MaxSimRerankFunction", "BACKENDS"]
 
@@ -82,10 +83,8 @@ class MaxSimRerankFunction(BaseRerankFunction):
         cache_mb: float = 256.0,
         backend: str = "torch",
     ):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if not isinstance(cache_mb, (int, float)) or cache_mb < 0:
-            raise ValueError(f"cache_mb must be a number of megabytes >= 0, got {cache_mb!r}")
+        batch_size = check_positive_int(batch_size, "batch_size")
+        cache_mb = check_number(cache_mb, "cache_mb", low=0, hint=" (megabytes; 0 turns the cache off)")
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(map(repr, BACKENDS))}; got {backend!r}")
         self.model_name = model_name

@@ -32,6 +32,7 @@ from scipy.sparse import csr_array
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.sparse.analyzers import Analyzer, build_default_analyzer
 from helpers.model.sparse.params import FORMAT_VERSION, read_params, write_params
+from helpers.validation import check_number
 
 __all__ = ["BM25EmbeddingFunction", "NotFittedError", "TermContributions", "Analyzer", "build_default_analyzer"]
 
@@ -118,15 +119,9 @@ def _fingerprint(texts: list[str]) -> tuple[int, int]:
 
 
 def _check_bm25_params(k1: Any, b: Any, epsilon: Any) -> None:
-    for name, value in (("k1", k1), ("b", b), ("epsilon", epsilon)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value):
-            raise TypeError(f"{name} must be a finite number, got {value!r}")
-    if k1 < 0:
-        raise ValueError(f"k1 must be >= 0 (typical: 1.2 to 2.0), got {k1}")
-    if not 0 <= b <= 1:
-        raise ValueError(f"b must be between 0 and 1 (typical: 0.75), got {b}")
-    if epsilon < 0:
-        raise ValueError(f"epsilon must be >= 0 (typical: 0.25), got {epsilon}")
+    check_number(k1, "k1", low=0, hint=" (typical: 1.2 to 2.0)")
+    check_number(b, "b", low=0, high=1, hint=" (typical: 0.75)")
+    check_number(epsilon, "epsilon", low=0, hint=" (typical: 0.25)")
 
 
 @dataclass(frozen=True)
