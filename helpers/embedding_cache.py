@@ -7,8 +7,13 @@ maximum sequence length)::
     notebooks/work/embeddings/all-MiniLM-L6-v2-bfloat16-3f2a9c0d1e4b5a69.npy
 
 Change one character of one document and the hash, and so the file, changes: a stale cache is
-never used. Files are written atomically (``np.save`` to a temporary file, then ``os.replace``),
-so an interrupted run leaves either the old state or the finished file, never half a file.
+never used. Files are written atomically (:func:`helpers.atomic.write_atomic`), so an interrupted
+run leaves either the old state or the finished file, never half a file.
+
+Every read is checked (:func:`read_or_build`): a file that does not load, or has the wrong shape or
+dtype, or holds ``nan`` or ``inf`` where none can be, is reported in a :class:`CacheWarning` naming
+the file, computed again and replaced. When the folder is read-only, the computed result is still
+returned (with a warning that it was not kept), so no work is lost.
 
 Where the files go: the ``folder`` argument; else ``$RETRIEVAL_CACHE``; else
 ``<user cache>/retrieval-tutorial/embeddings``. The notebooks pass ``work/embeddings`` so that
@@ -20,18 +25,30 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import warnings
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from helpers.model.base import check_texts
+from helpers.atomic import write_atomic
+from helpers.validation import check_texts
 
 __all__ = [
-    "CACHE_ENV", "cache_dir", "cache_path", "cached_array", "cached_ragged", "corpus_hash", "encode_documents_cached",
+    "CACHE_ENV", "CacheWarning", "cache_dir", "cache_path", "cached_array", "cached_ragged", "corpus_hash",
+    "encode_documents_cached", "read_or_build",
 ]
+
+T = TypeVar("T")
+# What a damaged file raises on load: truncated (EOFError, ValueError), not an .npy/.npz
+# (ValueError, BadZipFile), a missing member (KeyError), unreadable (OSError).
+_LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
+
+
+class CacheWarning(UserWarning):
+    """A cache file was damaged (and rebuilt), or could not be written; the message names the file."""
 
 CACHE_ENV = "RETRIEVAL_CACHE"
 _CHUNK = 512  # texts per progress-bar step; large enough that length-sorted batches stay tight
@@ -50,13 +67,14 @@ def cache_dir(folder: str | Path | None = None) -> Path:
 def corpus_hash(texts: list[str], *settings: Any) -> str:
     """A 16-hex-digit fingerprint of ``texts`` (order matters) and any extra ``settings``.
 
-    Every text is length-prefixed, so ``["ab", "c"]`` and ``["a", "bc"]`` differ.
+    Every text is length-prefixed, so ``["ab", "c"]`` and ``["a", "bc"]`` differ. A text that is
+    not valid Unicode (a lone surrogate) is hashed by its code points, so hashing never fails.
     """
     digest = hashlib.sha256()
     for value in (*settings, len(texts)):
         digest.update(repr(value).encode() + b"\0")
     for text in texts:
-        data = text.encode("utf-8")
+        data = text.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little") + data)
     return digest.hexdigest()[:16]
 
@@ -98,26 +116,80 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) 
 
 
 def _save_atomic(path: Path, array: np.ndarray | None = None, **arrays: np.ndarray) -> None:
-    """``np.save(array)``, or ``np.savez(**arrays)``, to a temporary file that then replaces ``path``."""
+    """``np.save(array)``, or ``np.savez(**arrays)``, through :func:`helpers.atomic.write_atomic`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=f"{path.suffix}.tmp")
+    write_atomic(path, lambda f: np.save(f, array) if array is not None else np.savez(f, **arrays))
+
+
+def read_or_build(path: Path, read: Callable[[Path], T], build: Callable[[], T], save: Callable[[Path, T], None]) -> T:
+    """The one cache reader: ``read(path)`` when it succeeds, else ``build()`` and ``save`` it.
+
+    Parameters
+    ----------
+    path : Path
+        The cache file.
+    read : callable
+        Loads and checks the file; raises ``ValueError`` (or a load error) when it is unusable.
+    build : callable
+        Computes the result.
+    save : callable
+        Writes the result to ``path`` atomically.
+
+    Returns
+    -------
+    The result, read or built.
+
+    Warns
+    -----
+    CacheWarning
+        When the file is damaged (it is rebuilt and replaced), or cannot be written (the result
+        is returned all the same).
+    """
+    if path.is_file():
+        try:
+            return read(path)
+        except _LOAD_ERRORS as problem:
+            warnings.warn(f"the cache file {path} is damaged ({problem}); computing it again", CacheWarning, stacklevel=3)
+    result = build()
     try:
-        with os.fdopen(fd, "wb") as f:
-            if array is not None:
-                np.save(f, array)
-            else:
-                np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        save(path, result)
+    except OSError as problem:
+        warnings.warn(
+            f"could not write the cache file {path} ({problem.strerror or problem}); the result is used but not "
+            f"kept, so the next run computes it again: make the folder writable or set {CACHE_ENV} to another",
+            CacheWarning,
+            stacklevel=3,
+        )
+    return result
 
 
-def cached_array(name: str, key: str, compute: Callable[[], np.ndarray], folder: str | Path | None = None) -> np.ndarray:
+def _check_array(array: np.ndarray, shape: tuple[int, ...] | None, allow_nan: bool = False) -> np.ndarray:
+    if shape is not None and array.shape != tuple(shape):
+        raise ValueError(f"shape {array.shape}, expected {tuple(shape)}")
+    if array.dtype.kind not in "fiub":
+        raise ValueError(f"dtype {array.dtype} is not numeric")
+    if array.dtype.kind == "f":
+        values = array[~np.isnan(array)] if allow_nan else array
+        if not np.isfinite(values).all():
+            raise ValueError("it holds nan or inf values")
+        if allow_nan and array.size and values.size == 0:
+            raise ValueError("it holds nothing but nan")
+    return array
+
+
+def cached_array(
+    name: str,
+    key: str,
+    compute: Callable[[], np.ndarray],
+    folder: str | Path | None = None,
+    shape: tuple[int, ...] | None = None,
+    allow_nan: bool = False,
+) -> np.ndarray:
     """Load ``<folder>/<name>-<key>.npy``, or ``compute()`` it and save it atomically.
 
     For any expensive result that is a pure function of its inputs (e.g. reranker scores):
     ``key`` must change whenever an input does; build it with :func:`corpus_hash`.
+    A damaged file is computed again (see :func:`read_or_build`).
 
     Parameters
     ----------
@@ -129,27 +201,72 @@ def cached_array(name: str, key: str, compute: Callable[[], np.ndarray], folder:
         Returns the array when it is not cached.
     folder : str or Path, optional
         Cache folder (see :func:`cache_dir`).
+    shape : tuple of int, optional
+        The shape the array must have; a file of another shape is rebuilt.
+    allow_nan : bool
+        ``nan`` marks missing values (e.g. documents not reranked); ``inf`` is still damage, and
+        so is a file of nothing but ``nan``.
 
     Returns
     -------
     ndarray
     """
     path = cache_dir(folder) / f"{_slug(name)}-{key}.npy"
-    if path.is_file():
-        return np.load(path)
-    array = np.asarray(compute())
-    _save_atomic(path, array)
-    return array
+    return read_or_build(
+        path,
+        lambda p: _check_array(np.load(p), shape, allow_nan),
+        lambda: _check_array(np.asarray(compute()), shape, allow_nan),
+        _save_atomic,
+    )
+
+
+def _read_ragged(path: Path, count: int | None) -> list[np.ndarray]:
+    with np.load(path) as stored:
+        data, offsets = stored["data"], stored["offsets"]
+    _check_array(data, None)
+    if data.ndim != 2 or data.dtype != np.float32:
+        raise ValueError(f"data is {data.dtype} of shape {data.shape}, expected a 2-D float32 matrix")
+    if offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1:
+        raise ValueError("offsets are not a list of row numbers")
+    if offsets[0] != 0 or offsets[-1] != len(data) or (np.diff(offsets) < 0).any():
+        raise ValueError(f"offsets do not split the {len(data)} rows")
+    if count is not None and len(offsets) != count + 1:
+        raise ValueError(f"it holds {len(offsets) - 1} arrays, expected {count}")
+    return [data[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
+
+
+def _save_ragged(path: Path, arrays: list[np.ndarray]) -> None:
+    offsets = np.cumsum([0] + [len(a) for a in arrays])
+    data = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.float32)
+    _save_atomic(path, data=data, offsets=offsets)
+
+
+def _build_ragged(compute: Callable[[], Sequence[np.ndarray]], count: int | None) -> list[np.ndarray]:
+    arrays = [np.asarray(a, dtype=np.float32) for a in compute()]
+    widths = {a.shape[1] if a.ndim == 2 else None for a in arrays}
+    if None in widths or len(widths) > 1:
+        shapes = sorted({a.shape for a in arrays}, key=str)[:5]
+        raise ValueError(f"cached_ragged stores 2-D arrays of one width; got shapes {shapes}")
+    if count is not None and len(arrays) != count:
+        raise ValueError(f"cached_ragged expected {count} arrays, compute() returned {len(arrays)}")
+    for a in arrays:
+        _check_array(a, None)
+    return arrays
 
 
 def cached_ragged(
-    name: str, key: str, compute: Callable[[], Sequence[np.ndarray]], folder: str | Path | None = None
+    name: str,
+    key: str,
+    compute: Callable[[], Sequence[np.ndarray]],
+    folder: str | Path | None = None,
+    count: int | None = None,
 ) -> list[np.ndarray]:
     """Like :func:`cached_array`, for a list of 2-D arrays of one width but different lengths.
 
     For per-document token vectors (a reranker's ``(length_i, dim)`` matrices): they are
     stored as one concatenated float32 matrix plus row offsets in ``<folder>/<name>-<key>.npz``,
-    written atomically, and come back as float32 views into that matrix.
+    written atomically, and come back as float32 views into that matrix. A damaged file (bad
+    offsets, non-finite values, another number of arrays than ``count``) is computed again.
 
     Parameters
     ----------
@@ -161,6 +278,8 @@ def cached_ragged(
         Returns the arrays when they are not cached.
     folder : str or Path, optional
         Cache folder (see :func:`cache_dir`).
+    count : int, optional
+        How many arrays there must be (one per document).
 
     Returns
     -------
@@ -168,18 +287,7 @@ def cached_ragged(
         In the order ``compute`` returned them; an array may have zero rows.
     """
     path = cache_dir(folder) / f"{_slug(name)}-{key}.npz"
-    if not path.is_file():
-        arrays = [np.asarray(a, dtype=np.float32) for a in compute()]
-        widths = {a.shape[1] if a.ndim == 2 else None for a in arrays}
-        if None in widths or len(widths) > 1:
-            shapes = sorted({a.shape for a in arrays}, key=str)[:5]
-            raise ValueError(f"cached_ragged stores 2-D arrays of one width; got shapes {shapes}")
-        offsets = np.cumsum([0] + [len(a) for a in arrays])
-        data = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.float32)
-        _save_atomic(path, data=data, offsets=offsets)
-    with np.load(path) as stored:
-        data, offsets = stored["data"], stored["offsets"]
-    return [data[start:end] for start, end in zip(offsets[:-1], offsets[1:])]
+    return read_or_build(path, lambda p: _read_ragged(p, count), lambda: _build_ragged(compute, count), _save_ragged)
 
 
 def encode_documents_cached(
@@ -214,6 +322,17 @@ def encode_documents_cached(
     ndarray of shape (len(documents), ef.dim), float32
         Row ``i`` embeds ``documents[i]``.
 
+    Raises
+    ------
+    InvalidTextError
+        If a document holds a lone surrogate (the message names it); nothing is encoded.
+
+    Warns
+    -----
+    CacheWarning
+        When the cached file is damaged (it is re-encoded) or the folder is read-only (the
+        vectors are returned but not kept).
+
     Examples
     --------
     >>> from helpers.model.dense import SentenceTransformerEmbeddingFunction
@@ -224,23 +343,27 @@ def encode_documents_cached(
     documents = check_texts(documents, "documents")
     if not documents:
         return np.zeros((0, ef.dim), dtype=np.float32)
-    path = cache_path(ef, documents, folder)
-    if path.is_file():
-        cached = np.load(path)
-        if cached.shape == (len(documents), ef.dim):
-            return cached
-        # A file of the wrong shape cannot come from this key; re-encode and replace it.
-    from helpers.progress import progress_bar
+    shape = (len(documents), ef.dim)
 
-    # Encoding longest first in chunks keeps each chunk's batches of similar length (little padding)
-    # and lets the progress bar move steadily.
-    order = np.argsort([-len(d) for d in documents], kind="stable")
-    embeddings = np.zeros((len(documents), ef.dim), dtype=np.float32)
-    with progress_bar(show=show_progress, total=len(documents), desc="encoding documents", unit="doc") as bar:
-        for start in range(0, len(documents), _CHUNK):
-            chunk = order[start : start + _CHUNK]
-            vectors = (encode or ef.encode_documents)([documents[i] for i in chunk])
-            embeddings[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), ef.dim)
-            bar.update(len(chunk))
-    _save_atomic(path, embeddings)
-    return embeddings
+    def read(path: Path) -> np.ndarray:
+        cached = _check_array(np.load(path), shape)
+        if cached.dtype != np.float32:
+            raise ValueError(f"dtype {cached.dtype}, expected float32")
+        return cached
+
+    def build() -> np.ndarray:
+        from helpers.progress import progress_bar
+
+        # Encoding longest first in chunks keeps each chunk's batches of similar length (little padding)
+        # and lets the progress bar move steadily.
+        order = np.argsort([-len(d) for d in documents], kind="stable")
+        embeddings = np.zeros(shape, dtype=np.float32)
+        with progress_bar(show=show_progress, total=len(documents), desc="encoding documents", unit="doc") as bar:
+            for start in range(0, len(documents), _CHUNK):
+                chunk = order[start : start + _CHUNK]
+                vectors = (encode or ef.encode_documents)([documents[i] for i in chunk])
+                embeddings[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), ef.dim)
+                bar.update(len(chunk))
+        return embeddings
+
+    return read_or_build(cache_path(ef, documents, folder), read, build, _save_atomic)

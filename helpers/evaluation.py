@@ -206,7 +206,10 @@ def rerank_scores(
             reranked[q, cols[[r.index for r in results]]] = [r.score for r in results]
         return reranked
 
-    return cached_array(f"{type(rerank_fn).__name__}-{Path(name).name}-top{depth}", key, compute, cache_folder)
+    return cached_array(
+        f"{type(rerank_fn).__name__}-{Path(name).name}-top{depth}", key, compute, cache_folder,
+        shape=first_stage.shape, allow_nan=True,  # nan: not among the query's candidates
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

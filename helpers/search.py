@@ -339,6 +339,7 @@ class Search:
             corpus_hash(self.texts, *settings),
             lambda: self._warm_up_reranker(show_progress),
             None if cache_dir is True else cache_dir,
+            count=len(self.texts),
         )
         rf.add_documents(self.texts, tokens)
         self._tokens = _TokenIndex.build(self.dense_ef, rf, self.texts)

@@ -14,16 +14,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from helpers.atomic import write_atomic
 
 FORMAT_VERSION = "v1"
 _NUMBER_KEYS = ("avgdl", "k1", "b", "epsilon")
 
 
 def write_params(path: str | os.PathLike, params: dict[str, Any], overwrite: bool = False) -> Path:
-    """Write ``params`` as JSON to ``path`` atomically (temp file, then rename).
+    """Write ``params`` as JSON to ``path`` atomically (:func:`helpers.atomic.write_atomic`).
+
+    A new file gets the usual mode (``0o666`` minus the umask); a replaced file keeps its mode.
 
     Raises
     ------
@@ -31,25 +34,15 @@ def write_params(path: str | os.PathLike, params: dict[str, Any], overwrite: boo
         If ``path`` exists and ``overwrite`` is false.
     """
     path = Path(path)
+    if path.is_dir():  # before the overwrite rule: overwrite=True cannot replace a folder either
+        raise IsADirectoryError(f"{path} is a folder; give a file name such as {path / 'bm25_params.json'}")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} already exists; pass overwrite=True to replace it, or choose another path")
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give a file name such as {path / 'bm25_params.json'}")
     if not path.parent.is_dir():
         raise FileNotFoundError(f"folder {path.parent} does not exist; create it first (Path.mkdir(parents=True))")
     # ASCII JSON (like pymilvus-model's) reads back under any locale's default encoding.
-    text = json.dumps(params, allow_nan=False)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    data = json.dumps(params, allow_nan=False).encode("ascii")
+    return write_atomic(path, lambda f: f.write(data))
 
 
 def _bad(path: Path, problem: str) -> ValueError:
