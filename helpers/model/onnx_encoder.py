@@ -13,8 +13,11 @@ versions of torch, transformers, onnx and onnxruntime, so a stale export is neve
 
     ~/.cache/retrieval-tutorial/onnx/all-MiniLM-L6-v2-float32-0c4e1f2a9b3d5e67.onnx
 
-Writes are atomic (a temporary file in the same folder, then ``os.replace``): two processes that
-export at once both end with a complete file.
+Writes are atomic (a temporary file in the same folder, then :func:`helpers.atomic.replace_atomic`):
+two processes that export at once both end with a complete file. A cached file that ONNX Runtime
+cannot load (truncated, damaged) is reported in a :class:`~helpers.embedding_cache.CacheWarning`
+naming it and exported again; when the cache folder is read-only, the export goes to a temporary
+folder for this process, with a warning.
 
 Examples
 --------
@@ -40,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.atomic import replace_atomic
 from helpers.loading import load_model
 from helpers.validation import check_positive_int, check_texts
 
@@ -213,7 +217,7 @@ def export_onnx(model_dir: str | Path, destination: str | Path, precision: str =
         optimized.save_model_to_file(str(final))
         if precision == "int8":
             _quantize_feed_forward(final)
-        os.replace(final, destination)
+        replace_atomic(final, destination)
     return destination
 
 
@@ -287,24 +291,49 @@ class OnnxSentenceEncoder:
         self._pooling, self._normalize = _read_sentence_transformers_config(self.model_dir)
         if not (self.model_dir / "tokenizer.json").is_file():
             raise ValueError(f"{self.model_dir} has no tokenizer.json (a fast tokenizer); use backend='torch' for this model")
-        self.onnx_path = exported_model_path(self.model_dir, precision, cache_folder)
-        if not self.onnx_path.is_file():
-            export_onnx(self.model_dir, self.onnx_path, precision)
-
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # An explicit thread count: with its default (0) ONNX Runtime pins one thread per core,
         # which on a shared machine measured 1.2x plain float32 instead of 1.5x.
         options.intra_op_num_threads = threads or os.cpu_count() or 1
-        self.session = onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+        self.onnx_path = exported_model_path(self.model_dir, precision, cache_folder)
+        self.session = self._open(onnxruntime, options)
         self._inputs = [i.name for i in self.session.get_inputs()]
-
         self.tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()  # tokenizer.json may carry a fixed padding; batches pad themselves
         self._pad_id = self.tokenizer.token_to_id("[PAD]") or 0
         config = json.loads((self.model_dir / "config.json").read_text())
         self._dim = int(config["hidden_size"])
         self.max_seq_length = _max_seq_length(self.model_dir, config)
+
+    def _open(self, onnxruntime: Any, options: Any) -> Any:
+        """A session on the cached export; a damaged file is exported again, a read-only cache bypassed."""
+        from helpers.embedding_cache import CacheWarning
+
+        def session() -> Any:
+            return onnxruntime.InferenceSession(str(self.onnx_path), options, providers=["CPUExecutionProvider"])
+
+        if self.onnx_path.is_file():
+            try:
+                return session()
+            except Exception as problem:  # onnxruntime's load errors (InvalidProtobuf, Fail) share no public base
+                warnings.warn(
+                    f"the exported model {self.onnx_path} is damaged ({str(problem)[:200]}); exporting it again",
+                    CacheWarning,
+                    stacklevel=3,
+                )
+        try:
+            export_onnx(self.model_dir, self.onnx_path, self.precision)
+        except PermissionError as problem:
+            fallback = Path(tempfile.mkdtemp(prefix="retrieval-onnx-")) / self.onnx_path.name
+            warnings.warn(
+                f"cannot write the exported model to {self.onnx_path.parent} ({problem.strerror}); using {fallback} "
+                "for this process only: make the folder writable or set RETRIEVAL_CACHE to another",
+                CacheWarning,
+                stacklevel=3,
+            )
+            self.onnx_path = export_onnx(self.model_dir, fallback, self.precision)
+        return session()
 
     @property
     def max_seq_length(self) -> int:
