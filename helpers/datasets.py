@@ -32,14 +32,18 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from helpers.validation import DUPLICATES, keep_unique
 
 __all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "download_dir", "install_archive", "DATA_ENV"]
 
@@ -237,23 +241,61 @@ def install_archive(archive: Path, name: str, dest: Path, md5: str) -> Path:
     return target
 
 
-def _read_jsonl(path: Path) -> Iterator[dict]:
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a UTF-8 file (gzipped when it ends in .gz), a leading BOM dropped.
+
+    Undecodable bytes and a truncated gzip stream become ValueErrors naming the file and the line.
+    """
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}, line {number}: not valid JSON ({exc.msg})") from None
-            if "_id" not in record and "id" not in record:
-                raise ValueError(f"{path}, line {number}: a record needs an '_id' or 'id' field")
-            yield record
+    number = 0
+    try:
+        with opener(path, "rb") as f:
+            for number, raw in enumerate(f, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ValueError(
+                        f"{path}, line {number}: not UTF-8 (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                        "re-save the file as UTF-8"
+                    ) from None
+                yield number, line.removeprefix("\ufeff") if number == 1 else line
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise ValueError(
+            f"{path}: the compressed file is truncated or damaged after line {number} ({exc}); copy or download it again"
+        ) from None
+
+
+def _read_jsonl(path: Path, text_field: bool = True) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` of each non-blank line; every record needs an id (and a ``text`` string)."""
+    for number, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}, line {number}: not valid JSON ({exc.msg}); fix or delete the line") from None
+        if not isinstance(record, dict):
+            raise ValueError(f"{path}, line {number}: expected a JSON object {{\"_id\": ..., \"text\": ...}}, got {line.strip()[:60]}")
+        if "_id" not in record and "id" not in record:
+            raise ValueError(f"{path}, line {number}: a record needs an '_id' or 'id' field; add one")
+        if text_field and not isinstance(record.get("text"), str):
+            raise ValueError(f"{path}, line {number}: a record needs a 'text' string field; add one (it may be \"\")")
+        if not isinstance(record.get("title", ""), str):
+            raise ValueError(f"{path}, line {number}: 'title' must be a string; fix it or leave it out")
+        yield number, record
 
 
 def _record_id(record: dict) -> str:
     return str(record["_id"] if "_id" in record else record["id"])
+
+
+def _unique_records(path: Path, duplicates: str) -> list[dict]:
+    """The records of ``path`` with one per id, as the ``duplicates`` policy of :func:`load_beir` says."""
+    numbered = list(_read_jsonl(path))
+    keep = keep_unique(
+        [_record_id(r) for _, r in numbered], duplicates, str(path), labels=[f"line {n}" for n, _ in numbered]
+    )
+    return [numbered[i][1] for i in keep]
 
 
 def _first_file(folder: Path, names: list[str], what: str) -> Path:
@@ -263,20 +305,47 @@ def _first_file(folder: Path, names: list[str], what: str) -> Path:
     raise FileNotFoundError(f"{folder} has no {what}: expected one of {', '.join(names)}")
 
 
-def _read_qrels(path: Path) -> dict[str, dict[str, int]]:
+def _relevance(path: Path, number: int, text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value.is_integer():  # "1.0" is 1; "0.5", "high" and "nan" are not relevance grades
+        raise ValueError(
+            f"{path}, line {number}: the score must be a whole number such as 0, 1 or 2, got {text!r}; fix the line"
+        )
+    return int(value)
+
+
+def _read_qrels(path: Path, duplicates: str) -> dict[str, dict[str, int]]:
     qrels: dict[str, dict[str, int]] = {}
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            fields = line.rstrip("\n").split("\t")
-            if not line.strip() or (number == 1 and fields[0] == "query-id"):
+    seen: dict[tuple[str, str], int] = {}
+    for number, line in _lines(path):
+        fields = line.rstrip("\r\n").split("\t")
+        if not line.strip() or (number == 1 and fields[0] == "query-id"):
+            continue
+        if len(fields) != 3:
+            raise ValueError(
+                f"{path}, line {number}: expected 'query-id<TAB>corpus-id<TAB>score', got {line.rstrip()!r:.80}; "
+                "separate the three fields with tabs"
+            )
+        pair = (fields[0], fields[1])
+        if pair in seen:
+            if duplicates == "error":
+                raise ValueError(
+                    f"{path}, line {number}: query {pair[0]!r} and document {pair[1]!r} were judged on line "
+                    f"{seen[pair]} already; delete one, or pass duplicates='first' or 'last' to say which wins"
+                )
+            if duplicates == "first":
                 continue
-            if len(fields) != 3:
-                raise ValueError(f"{path}, line {number}: expected 'query-id<TAB>corpus-id<TAB>score', got {line!r}")
-            qrels.setdefault(fields[0], {})[fields[1]] = int(fields[2])
+        seen[pair] = number
+        qrels.setdefault(pair[0], {})[pair[1]] = _relevance(path, number, fields[2])
     return qrels
 
 
-def load_beir(name_or_path: str | Path = "scifact", split: str = "test", download: bool = True) -> BeirDataset:
+def load_beir(
+    name_or_path: str | Path = "scifact", split: str = "test", download: bool = True, duplicates: str = "error"
+) -> BeirDataset:
     """Load one split of a BEIR-format dataset: the corpus, the split's queries and judgements.
 
     Parameters
@@ -287,6 +356,9 @@ def load_beir(name_or_path: str | Path = "scifact", split: str = "test", downloa
         ``"test"`` or ``"train"`` (any split with a ``qrels_<split>.tsv`` or ``qrels/<split>.tsv``).
     download : bool
         Fetch SciFact from BEIR's public archive when it is not on disk and the machine is online.
+    duplicates : {"error", "first", "last"}
+        A document or query id that appears twice in its file, or a (query, document) pair judged
+        twice, is an error; or the first or the last record wins.
 
     Returns
     -------
@@ -297,7 +369,13 @@ def load_beir(name_or_path: str | Path = "scifact", split: str = "test", downloa
     ------
     DatasetNotAvailable
         If the dataset is not on disk and cannot be downloaded.
+    ValueError
+        If a file is broken: not UTF-8, a truncated ``.gz``, a line that is not JSON, a record
+        without an id or ``text``, a score that is not a whole number, a repeated id. The message
+        names the file, the line and the fix. (A UTF-8 byte-order mark is accepted.)
     """
+    if duplicates not in DUPLICATES:
+        raise ValueError(f"duplicates must be one of {', '.join(map(repr, DUPLICATES))}, got {duplicates!r}")
     if isinstance(name_or_path, Path) or os.sep in str(name_or_path):
         folder = Path(name_or_path).expanduser()
         if not _is_dataset(folder):
@@ -306,8 +384,8 @@ def load_beir(name_or_path: str | Path = "scifact", split: str = "test", downloa
         folder = find_dataset(str(name_or_path), download=download)
 
     qrels_names = [f"qrels_{split}.tsv", f"qrels/{split}.tsv"] + (["qrels.tsv"] if split == "test" else [])
-    qrels = _read_qrels(_first_file(folder, qrels_names, f"judgements for split {split!r}"))
-    corpus = list(_read_jsonl(_first_file(folder, ["corpus.jsonl", "corpus.jsonl.gz"], "corpus")))
+    qrels = _read_qrels(_first_file(folder, qrels_names, f"judgements for split {split!r}"), duplicates)
+    corpus = _unique_records(_first_file(folder, ["corpus.jsonl", "corpus.jsonl.gz"], "corpus"), duplicates)
     doc_ids = [_record_id(r) for r in corpus]
 
     known = set(doc_ids)
@@ -318,7 +396,7 @@ def load_beir(name_or_path: str | Path = "scifact", split: str = "test", downloa
 
     # A split's own query file when there is one, else BEIR's single queries.jsonl holding every split.
     query_file = _first_file(folder, [f"queries_{split}.jsonl", "queries.jsonl"], "queries.jsonl")
-    all_queries = {_record_id(r): r["text"] for r in _read_jsonl(query_file)}
+    all_queries = {_record_id(r): r["text"] for r in _unique_records(query_file, duplicates)}
     missing = [q for q in qrels if q not in all_queries]
     if missing:
         raise ValueError(f"{len(missing)} judged queries (e.g. {missing[0]!r}) are missing from {query_file}")
@@ -330,7 +408,7 @@ def load_beir(name_or_path: str | Path = "scifact", split: str = "test", downloa
         path=folder,
         doc_ids=doc_ids,
         titles=[r.get("title", "") for r in corpus],
-        texts=[r.get("text", "") for r in corpus],
+        texts=[r["text"] for r in corpus],
         queries=queries,
         qrels={q: qrels[q] for q in queries},
     )
