@@ -1,6 +1,7 @@
 """JinaRerankFunction against a real HTTP server on 127.0.0.1 that plays the Jina rerank API."""
 
 import json
+import time
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -71,7 +72,7 @@ def sleeps():
 
 @pytest.fixture
 def rf(server, sleeps):
-    return JinaRerankFunction(api_key=KEY, api_url=server.url, sleep=sleeps.append, timeout=5)
+    return JinaRerankFunction(api_key=KEY, api_url=server.url, sleep=sleeps.append, timeout=10)
 
 
 def test_request_follows_the_jina_api(rf, server):
@@ -187,3 +188,97 @@ def test_bad_input_is_rejected_before_any_request(rf, server):
     with pytest.raises(ValueError, match="top_k must be at least 1"):
         rf(QUERY, DOCS, top_k=0)
     assert server.requests == []
+
+
+class DripServer:
+    """Answers 200 with a valid body, but one byte every 0.25 s (in the headers or in the body)."""
+
+    def __init__(self, where):
+        answer = json.dumps(jina_answer({"documents": DOCS, "top_n": 1, "model": "m"})).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["Content-Length"]))
+                head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(answer)}\r\n\r\n".encode()
+                slow, fast = (head, b"") if where == "headers" else (answer, head)
+                try:
+                    self.wfile.write(fast)
+                    for i in range(len(slow)):
+                        self.wfile.write(slow[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.25)
+                    if where == "headers":
+                        self.wfile.write(answer)
+                except OSError:  # the client hung up, as it should
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/rerank"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("where", ["headers", "body"])
+def test_timeout_bounds_the_whole_call_even_when_the_server_drips(where, sleeps):
+    drip = DripServer(where)
+    try:
+        rf = JinaRerankFunction(api_key=KEY, api_url=drip.url, sleep=sleeps.append, timeout=1.0, max_retries=2)
+        start = time.monotonic()
+        with pytest.raises(JinaAPIError, match="within the timeout") as error:
+            rf(QUERY, DOCS, top_k=1)
+        assert time.monotonic() - start < 1.8  # before: 7.9 s for timeout=1.0, as each byte reset the read timeout
+        assert KEY not in str(error.value)
+    finally:
+        drip.close()
+
+
+@pytest.mark.parametrize("key", ["jina_abc\ndef_0123", "\u201cjina_abc_0123\u201d", "jina abc 0123"])
+def test_a_key_that_cannot_be_sent_is_refused_before_sending_and_never_shown(server, key):
+    with pytest.raises(ValueError, match="copy the key again as plain text") as error:
+        JinaRerankFunction(api_key=key, api_url=server.url)
+    assert "abc" not in str(error.value) and error.value.__cause__ is None and error.value.__context__ is None
+    assert server.requests == []
+
+
+def test_a_pasted_key_with_a_trailing_newline_is_stripped(server):
+    JinaRerankFunction(api_key=KEY + "\n", api_url=server.url)(QUERY, DOCS, top_k=1)
+    assert server.requests[0]["headers"]["Authorization"] == f"Bearer {KEY}"
+
+
+def test_no_error_chain_carries_the_key(rf, server):
+    # A proxy page that echoes the request: the key must be neither in the message nor in any chained exception.
+    server.script.append((200, f"<html>login for Bearer {KEY}</html>", {}))
+    with pytest.raises(JinaAPIError, match="not JSON") as error:
+        rf(QUERY, DOCS)
+    assert error.value.__cause__ is None and error.value.__context__ is None
+    assert KEY not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "results, problem",
+    [
+        ([{"index": 1, "relevance_score": 0.9}, {"index": 1, "relevance_score": 0.8}], "same document index twice"),
+        ([{"index": 1, "relevance_score": float("nan")}], "nan or infinite"),
+        ([{"index": 1, "relevance_score": "0.9"}], "expected"),
+        ([{"index": True, "relevance_score": 0.9}], "expected"),
+        ({"index": 1}, "expected"),
+    ],
+)
+def test_malformed_results_are_rejected(rf, server, results, problem):
+    server.script.append((200, json.dumps({"results": results}), {}))
+    with pytest.raises(JinaAPIError, match=problem):
+        rf(QUERY, DOCS)
+
+
+def test_bad_timeout_and_backoff_are_refused(server):
+    with pytest.raises(ValueError, match="timeout must be a finite number above 0"):
+        JinaRerankFunction(api_key=KEY, api_url=server.url, timeout=float("nan"))
+    with pytest.raises(ValueError, match="backoff must be a finite number at least 0"):
+        JinaRerankFunction(api_key=KEY, api_url=server.url, backoff=-1)

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
+import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from numbers import Real
 from typing import Any, Callable
 
 import requests
 
 from helpers.model.base import BaseRerankFunction, RerankResult
 from helpers.model.reranker._common import check_rerank_args
+from helpers.validation import check_number
 
 __all__ = ["JinaRerankFunction", "JinaAPIError", "API_URL"]
 
@@ -20,6 +28,20 @@ _NO_KEY = (
     "(a free key comes with an account at https://jina.ai/reranker); "
     "offline, use MaxSimRerankFunction instead"
 )
+
+
+_KEY_CHARACTERS = re.compile(r"[\x21-\x7e]+")
+
+
+def _check_key(key: str) -> None:
+    """Refuse a key that cannot go into an HTTP header, without ever showing the key."""
+    if _KEY_CHARACTERS.fullmatch(key):
+        return
+    position = next(i for i, ch in enumerate(key) if not _KEY_CHARACTERS.fullmatch(ch))
+    raise ValueError(
+        f"the Jina API key has a character that cannot be sent (U+{ord(key[position]):04X} at position {position}: "
+        "a space, a line break or a typographic quote?); copy the key again as plain text"
+    )
 
 
 class JinaAPIError(RuntimeError):
@@ -36,7 +58,11 @@ class JinaRerankFunction(BaseRerankFunction):
     connections and timeouts, which workshop wifi produces. Client errors (other 4xx) fail
     at once with the API's explanation.
 
-    The API key is never printed: not by ``repr``, not in error messages.
+    The API key is never printed: not by ``repr``, not in error messages, not in an exception's
+    chain. It is checked before anything is sent: it must be printable ASCII without spaces (a key
+    pasted with a newline or with curly quotes is refused with advice, and without showing it).
+    Answers that are not of the documented shape (a missing field, an index out of range or
+    twice, a ``nan`` score) are errors, never results.
 
     Parameters
     ----------
@@ -47,7 +73,9 @@ class JinaRerankFunction(BaseRerankFunction):
     api_url : str
         The endpoint; change it for a proxy or a test server.
     timeout : float
-        Seconds to wait for the server on each attempt.
+        Seconds the whole call may take: connecting, every attempt and the waits between them,
+        up to the last byte of the answer. A server that answers slowly, byte by byte, cannot
+        stretch it.
     max_retries : int
         Attempts after the first one for 429, 5xx, timeouts and connection errors.
     backoff : float
@@ -75,10 +103,11 @@ class JinaRerankFunction(BaseRerankFunction):
         key = api_key if api_key is not None else os.environ.get("JINAAI_API_KEY", "")
         if not isinstance(key, str) or not key.strip():
             raise ValueError(_NO_KEY)
+        _check_key(key.strip())
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        if not timeout > 0 or not backoff >= 0:
-            raise ValueError(f"timeout must be > 0 and backoff >= 0, got timeout={timeout!r}, backoff={backoff!r}")
+        timeout = check_number(timeout, "timeout", low=0, low_open=True, hint=" (seconds for the whole call)")
+        backoff = check_number(backoff, "backoff", low=0, hint=" (seconds before the first retry)")
         self.model_name = model_name
         self.api_url = api_url
         self.timeout = timeout
@@ -123,51 +152,52 @@ class JinaRerankFunction(BaseRerankFunction):
             "Content-Type": "application/json",
             "Accept": "application/json",
         }
+        deadline = time.monotonic() + self.timeout
+        problem = "no attempt"
         for attempt in range(self.max_retries + 1):
-            retry_after = None
-            try:
-                response = self._session.post(self.api_url, json=body, headers=headers, timeout=self.timeout)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                problem = f"could not reach {self.api_url} ({type(exc).__name__})"
+            answer = _send(self._session, self.api_url, body, headers, deadline)
+            if isinstance(answer, str):  # could not connect, or out of time
+                problem = answer
+            elif answer.ok:
+                payload = _json(answer.data)
+                if payload is _NOT_JSON:  # raised here, outside any except block: no exception chain to leak from
+                    raise JinaAPIError(self._scrub(f"{self.api_url} answered with something that is not JSON"))
+                return payload
             else:
-                if response.ok:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        raise JinaAPIError(self._scrub(f"{self.api_url} answered with something that is not JSON")) from None
-                problem = f"HTTP {response.status_code}: {self._detail(response)}"
-                if response.status_code not in _RETRY_STATUS:
-                    raise JinaAPIError(self._scrub(self._advice(response.status_code, problem)))
-                retry_after = _retry_after(response)
-            if attempt < self.max_retries:
-                self._sleep(retry_after if retry_after is not None else self.backoff * 2**attempt)
+                problem = f"HTTP {answer.status}: {answer.detail()}"
+                if answer.status not in _RETRY_STATUS:
+                    raise JinaAPIError(self._scrub(self._advice(answer.status, problem)))
+            if attempt == self.max_retries:
+                break
+            retry_after = None if isinstance(answer, str) else _retry_after(answer.headers)
+            wait = retry_after if retry_after is not None else self.backoff * 2**attempt
+            if time.monotonic() + wait >= deadline:
+                problem += f"; the next attempt would start after timeout={self.timeout} s"
+                break
+            self._sleep(wait)
         raise JinaAPIError(
             self._scrub(
-                f"the Jina rerank API failed {self.max_retries + 1} times, last with {problem}; "
-                "try again later, or use MaxSimRerankFunction, which runs offline"
+                f"the Jina rerank API failed {attempt + 1} times, last with {problem}; "
+                "try again later (or raise timeout), or use MaxSimRerankFunction, which runs offline"
             )
         )
 
     def _parse(self, payload: Any, documents: list[str], top_k: int) -> list[RerankResult]:
-        try:
-            rows = [(int(row["index"]), float(row["relevance_score"])) for row in payload["results"]]
-        except (KeyError, TypeError, ValueError):
-            raise JinaAPIError(
-                f"unexpected answer from {self.api_url}: expected {{'results': [{{'index', 'relevance_score'}}]}}"
-            ) from None
-        if any(not 0 <= index < len(documents) for index, _ in rows):
-            raise JinaAPIError(f"the API returned a document index outside 0..{len(documents) - 1}")
+        rows = _rows(payload)
+        problem = None
+        if rows is None:
+            problem = "expected {'results': [{'index': int, 'relevance_score': number}]}"
+        elif any(not 0 <= index < len(documents) for index, _ in rows):
+            problem = f"a document index outside 0..{len(documents) - 1}"
+        elif len({index for index, _ in rows}) != len(rows):
+            problem = "the same document index twice"
+        elif any(not math.isfinite(score) for _, score in rows):
+            problem = "a relevance_score that is nan or infinite"
+        if problem is not None:
+            raise JinaAPIError(f"unexpected answer from {self.api_url}: {problem}; check api_url, or retry later")
         # The text comes from our own list: the answer may omit it (return_documents=false).
         rows.sort(key=lambda row: -row[1])
         return [RerankResult(text=documents[i], score=score, index=i) for i, score in rows[:top_k]]
-
-    @staticmethod
-    def _detail(response: requests.Response) -> str:
-        try:
-            detail = response.json().get("detail", response.text)
-        except (ValueError, AttributeError):
-            detail = response.text
-        return " ".join(str(detail).split())[:300] or response.reason or "no details"
 
     @staticmethod
     def _advice(status: int, problem: str) -> str:
@@ -187,12 +217,89 @@ class JinaRerankFunction(BaseRerankFunction):
         return f"{type(self).__name__}(model_name={self.model_name!r}, api_url={self.api_url!r}, api_key=***)"
 
 
-def _retry_after(response: requests.Response) -> float | None:
+def _retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds from a numeric ``Retry-After`` header, capped at a minute; None when absent."""
     try:
-        return min(max(float(response.headers["Retry-After"]), 0.0), 60.0)
+        return min(max(float(headers["Retry-After"]), 0.0), 60.0)
     except (KeyError, ValueError):
         return None
+
+
+_NOT_JSON = object()
+
+
+def _json(data: bytes) -> Any:
+    """The parsed body, or ``_NOT_JSON``: no exception leaves, so none can carry the body onwards."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return _NOT_JSON
+
+
+def _rows(payload: Any) -> list[tuple[int, float]] | None:
+    """``[(index, score)]`` from the answer, or None when it has not that shape."""
+    results = payload.get("results") if isinstance(payload, dict) else None
+    if not isinstance(results, list):
+        return None
+    rows = []
+    for row in results:
+        index, score = (row.get("index"), row.get("relevance_score")) if isinstance(row, dict) else (None, None)
+        if isinstance(index, bool) or not isinstance(index, int) or isinstance(score, bool) or not isinstance(score, Real):
+            return None
+        rows.append((index, float(score)))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What the server sent back: status, headers and the whole body."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    data: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def detail(self) -> str:
+        payload = _json(self.data)
+        detail = payload.get("detail", self.data) if isinstance(payload, dict) else self.data
+        text = detail.decode("utf-8", "replace") if isinstance(detail, bytes) else str(detail)
+        return " ".join(text.split())[:300] or self.reason or "no details"
+
+
+def _send(session: requests.Session, url: str, body: dict, headers: dict, deadline: float) -> _Answer | str:
+    """POST once and read the whole answer by ``deadline``; an ``_Answer``, or a string saying what failed.
+
+    requests' ``timeout`` bounds each socket read, so a server that sends a byte now and then could
+    hold a call for ever. The request runs in a daemon thread that reads the body in chunks and
+    stops at the deadline; the caller waits for it no longer than that. Failures come back as text
+    (the exception's class name), so no exception that holds the request, and so the key, travels on.
+    """
+    result: list[_Answer | str] = []
+
+    def run() -> None:
+        try:
+            timeout = max(deadline - time.monotonic(), 0.001)
+            with session.post(url, json=body, headers=headers, timeout=timeout, stream=True) as response:
+                chunks = []
+                for chunk in response.iter_content(1 << 14):
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        result.append("no complete answer within the timeout")
+                        return
+                result.append(_Answer(response.status_code, response.reason or "", dict(response.headers), b"".join(chunks)))
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            result.append(f"could not reach {url} ({type(exc).__name__})")
+        except Exception as exc:  # noqa: BLE001 - a thread's traceback would print the request, key included
+            result.append(f"the request failed ({type(exc).__name__})")
+
+    worker = threading.Thread(target=run, daemon=True, name="jina-rerank-request")
+    worker.start()
+    worker.join(max(deadline - time.monotonic(), 0.0))
+    return result[0] if result else f"no complete answer from {url} within the timeout"
 
 
 class _Secret:
