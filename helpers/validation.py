@@ -223,9 +223,10 @@ def check_number(
             (True, True): f"between {low} and {high}",
             (True, False): f"{'above' if low_open else 'at least'} {low}",
             (False, True): f"at most {high}",
-            (False, False): "finite",
+            (False, False): "a finite number",
         }[(low is not None, high is not None)]
-        raise ValueError(f"{name} must be a finite number {bounds}, got {value!r}{hint}")
+        finite = "" if bounds == "a finite number" else " (a finite number)"
+        raise ValueError(f"{name} must be {bounds}{finite}, got {value!r}{hint}")
     return number
 
 

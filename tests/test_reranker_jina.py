@@ -278,7 +278,7 @@ def test_malformed_results_are_rejected(rf, server, results, problem):
 
 
 def test_bad_timeout_and_backoff_are_refused(server):
-    with pytest.raises(ValueError, match="timeout must be a finite number above 0"):
+    with pytest.raises(ValueError, match="timeout must be above 0"):
         JinaRerankFunction(api_key=KEY, api_url=server.url, timeout=float("nan"))
-    with pytest.raises(ValueError, match="backoff must be a finite number at least 0"):
+    with pytest.raises(ValueError, match="backoff must be at least 0"):
         JinaRerankFunction(api_key=KEY, api_url=server.url, backoff=-1)

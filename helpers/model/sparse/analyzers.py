@@ -17,10 +17,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+try:  # the regular-expression parser, to check a pattern's structure before it runs
+    import re._parser as _parser  # Python 3.11+
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse as _parser  # type: ignore[no-redef]
+
 from helpers.model.sparse.stopwords import ENGLISH_STOPWORDS, JAPANESE_STOPWORDS
+from helpers.validation import check_text
 
 Tokenizer = Callable[[str], list[str]]
 TokenFilter = Callable[[str], "str | None"]
@@ -28,6 +34,60 @@ TokenFilter = Callable[[str], "str | None"]
 # A word cache this large holds the vocabulary of millions of documents; clearing it
 # beyond that keeps memory bounded for analyzers fed endless unique tokens (ids, hashes).
 _MAX_CACHED_WORDS = 2**21
+
+
+MAX_PATTERN_LENGTH = 500
+
+
+def _repeats(parsed: Any) -> Iterator[tuple[Any, Any]]:
+    """Every unbounded-or-multiple repetition in a parsed pattern: ``(repetition, its body)``."""
+    for op, value in parsed:
+        if op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT):
+            low, high, body = value
+            if high is _parser.MAXREPEAT or high > 1:
+                yield value, body
+            yield from _repeats(body)
+        elif op is _parser.SUBPATTERN:
+            yield from _repeats(value[-1])
+        elif op is _parser.BRANCH:
+            for branch in value[1]:
+                yield from _repeats(branch)
+        elif op in (_parser.ASSERT, _parser.ASSERT_NOT):
+            yield from _repeats(value[1])
+
+
+def _has_separator(body: Any) -> bool:
+    """True when a repeated body must match one fixed character each time (``-`` in ``(?:-\\w+)*``).
+
+    Such a separator pins where each repetition starts, so the inner repetition cannot be split
+    in exponentially many ways; without one (``(\\w+)+``, ``(\\w+\\s?)*``) it can.
+    """
+    for op, value in body:
+        if op in (_parser.LITERAL, _parser.NOT_LITERAL, _parser.IN, _parser.ANY):
+            return True
+        if op is _parser.SUBPATTERN and _has_separator(value[-1]):
+            return True
+    return False
+
+
+def _compile_bounded(pattern: Any) -> re.Pattern:
+    """Compile a tokenizer pattern after checking it is short, valid and free of nested repetition."""
+    if not isinstance(pattern, str):
+        raise TypeError(f"a tokenizer pattern must be a string such as r'\\w+', got {type(pattern).__name__}")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ValueError(f"the tokenizer pattern is {len(pattern)} characters long; keep it under {MAX_PATTERN_LENGTH}")
+    try:
+        parsed = _parser.parse(pattern)
+        compiled = re.compile(pattern)
+    except re.error as error:
+        raise ValueError(f"the tokenizer pattern {pattern!r:.80} is not a valid regular expression ({error}); fix it, e.g. r'\\w+'") from None
+    for _, body in _repeats(parsed):
+        if not _has_separator(body) and any(True for _ in _repeats(body)):
+            raise ValueError(
+                f"the tokenizer pattern {pattern!r:.80} repeats a repetition (like (\\w+)+), which can take seconds "
+                "per text; write it with a single repetition, e.g. r'\\w+'"
+            )
+    return compiled
 
 
 class RegexTokenizer:
@@ -38,12 +98,21 @@ class RegexTokenizer:
     pattern : str
         What a word is. The default is any run of letters, digits or underscores
         (Unicode-aware), so single letters count: "vitamin D", "T cells". On SciFact it
-        scores a little higher than bm25s's two-or-more-characters pattern.
+        scores a little higher than bm25s's two-or-more-characters pattern. A pattern is
+        checked before use (it may come from a saved parameter file): at most
+        :data:`MAX_PATTERN_LENGTH` characters, valid, and without a repetition repeated with
+        no fixed character between (such as ``(\w+)+``), whose backtracking can take seconds
+        per text. ``[a-z]+(?:-[a-z]+)*`` is fine: the ``-`` separates the repetitions.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If the pattern is not a string, too long, invalid or may backtrack catastrophically.
     """
 
     def __init__(self, pattern: str = r"\w+"):
         self.pattern = pattern
-        self._findall = re.compile(pattern).findall
+        self._findall = _compile_bounded(pattern).findall
 
     def __call__(self, text: str) -> list[str]:
         return self._findall(text)
@@ -299,8 +368,7 @@ class Analyzer:
         self._terms = _TermCache(self.filters)
 
     def __call__(self, text: str) -> list[str]:
-        if not isinstance(text, str):
-            raise TypeError(f"the analyzer takes one string, got {type(text).__name__}")
+        text = check_text(text, "the analyzer's input (one string)")
         return list(filter(None, map(self._terms.__getitem__, self.tokenizer(text))))
 
     def term(self, word: str) -> str | None:
