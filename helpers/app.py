@@ -12,6 +12,7 @@ as ``<img src=x onerror=alert(1)>`` shows as text and runs nothing.
 
 from __future__ import annotations
 
+import argparse
 import html
 import os
 import secrets
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers.model.tokens import token_offsets
+from helpers.validation import check_text
 
 __all__ = [
     "METHODS",
@@ -141,9 +143,14 @@ def fit_query(query: str, tokenizer: Any, max_length: int) -> FittedQuery:
     ------
     TypeError
         If ``query`` is not a string.
+
+    Notes
+    -----
+    Characters that are not valid Unicode (a lone surrogate, e.g. half an emoji pasted from a
+    broken file) are replaced with U+FFFD (:func:`helpers.validation.check_text`), so every
+    model can read the query.
     """
-    if not isinstance(query, str):
-        raise TypeError(f"query must be a string, got {type(query).__name__}; convert it with str()")
+    query = check_text(query, "query", errors="replace")
     budget = max_length - tokenizer.num_special_tokens_to_add(False)  # `pair` or `is_pair`, by library
     if budget < 1:
         raise ValueError(f"max_length={max_length} leaves no room for query tokens after the special tokens")
@@ -470,7 +477,11 @@ def _build_widget(playground: SearchApp) -> Any:
         try:
             view = playground.update(query.value, corpus.value, top_k.value)
         except Exception as exc:  # the page must say what went wrong, not freeze
+            # ...and must not leave the previous query's results under the banner, as if they answered this one.
+            playground.view = None
             status.value = f'<div class="app-error" role="alert">Search failed: {escape(repr(exc))}</div>'
+            results.value = ""
+            plot.layout.display = "none"
             return
         playground.view = view
         status.value = view.note_html
@@ -582,7 +593,9 @@ def voila_command(
         Run the notebook in a spare kernel before anyone asks, so each visitor's page
         arrives with results instead of waiting for the models to load.
     token : str, optional
-        A password visitors must add to the URL (``?token=...``); none by default.
+        A password visitors must add to the URL (``?token=...``); none by default. It goes to
+        Voila in the environment (``JUPYTER_TOKEN``), never on the command line, where ``ps``
+        would show it.
 
     Returns
     -------
@@ -605,7 +618,9 @@ def voila_command(
         # still running the notebook, on a 2-core laptop doubling the first visitor's wait.
         argv += ["--preheat_kernel=True", "--pool_size=1", f"--VoilaKernelManager.fill_delay={_REFILL_DELAY_S}"]
     if token:
-        argv.append(f"--Voila.token={token}")
+        # Through the environment, not the command line: any user of the machine can read argv (ps).
+        env["JUPYTER_TOKEN"] = token
+        argv.append("--Voila.auto_token=True")  # makes Voila take its token from JUPYTER_TOKEN
     return argv, env
 
 
@@ -670,23 +685,59 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m helpers.app [--host H] [--port P]``: serve the app (what ``make app`` runs)."""
-    import argparse
+TOKEN_ENV = "RETRIEVAL_APP_TOKEN"
 
-    parser = argparse.ArgumentParser(prog="python -m helpers.app", description="Serve the search playground with Voila.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=8866, help="TCP port (default: 8866)")
-    parser.add_argument("--no-preheat", action="store_true", help="start each visitor's kernel on demand")
-    parser.add_argument(
-        "--token", default=None,
-        help="password visitors add to the URL; made up for you when HOST is not loopback ('' for none)",
-    )  # fmt: skip
-    args = parser.parse_args(argv)
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; choose one from 1 to 65535, e.g. 8866")
+    return port
+
+
+def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
+    """The visitors' password: --token, else --token-file, else $RETRIEVAL_APP_TOKEN, else made up off loopback."""
+    if args.token is not None and args.token_file is not None:
+        parser.error("give --token or --token-file, not both")
     token = args.token
+    if args.token_file is not None:
+        try:
+            token = Path(args.token_file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            parser.error(f"cannot read the token file {args.token_file}: {exc}")
+    if token is None and os.environ.get(TOKEN_ENV) is not None:
+        token = os.environ[TOKEN_ENV].strip()
     if token is None and not _is_loopback(args.host):
         # Short, lower case, no look-alikes (0/o, 1/l/i): easy to read out or copy from a whiteboard.
         token = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
+    if token == "" and not _is_loopback(args.host):
+        parser.error(
+            f"an empty token would let anyone who can reach {args.host} use the app without a password; "
+            f"give a token (--token, --token-file or {TOKEN_ENV}), drop it to get one made up, or serve on 127.0.0.1"
+        )
+    if token and not token.isprintable():
+        parser.error("the token has spaces or control characters that a URL cannot carry; use letters and digits")
+    return token or None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m helpers.app [--host H] [--port P]``: serve the app (what ``make app`` runs)."""
+    parser = argparse.ArgumentParser(prog="python -m helpers.app", description="Serve the search playground with Voila.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=_port, default=8866, help="TCP port, 1-65535 (default: 8866)")
+    parser.add_argument("--no-preheat", action="store_true", help="start each visitor's kernel on demand")
+    parser.add_argument(
+        "--token", default=None,
+        help=f"password visitors add to the URL (visible in ps: prefer --token-file or {TOKEN_ENV}); "
+        "made up for you when HOST is not loopback",
+    )  # fmt: skip
+    parser.add_argument("--token-file", default=None, help="read the token from this file (its first line)")
+    args = parser.parse_args(argv)
+    token = _token(args, parser)  # every argument is checked before the (slow) cache is built
     print(f"Preparing the model ({app_backend()}) and the corpora's document vectors in {app_cache_dir()} "
           "(loaded, or made once)...", flush=True)  # fmt: skip
     build_cache()  # every visitor's kernel then loads files instead of encoding (or exporting the model)

@@ -216,6 +216,9 @@ def connect(
     ------
     ConnectionError
         If the server cannot be reached; the message says how to fall back to Milvus Lite.
+    ValueError
+        If the URI is neither a server address nor a ``.db`` path, or the ``.db`` path is a plain
+        file (a Milvus Lite 2.x database, which Milvus Lite 3 cannot open).
 
     Examples
     --------
@@ -231,6 +234,12 @@ def connect(
         uri = str(lite_path)
     if uri.endswith(".db"):
         lite_file = Path(uri).expanduser()
+        if lite_file.is_file():  # Milvus Lite 3 keeps a database in a folder named *.db
+            raise ValueError(
+                f"{lite_file} is a plain file, not a Milvus Lite database folder: an older Milvus Lite (2.x) "
+                "made it, and this version cannot read it. Fix: move or delete it and insert the documents "
+                "again, or pass another lite_path"
+            )
         lite_file.parent.mkdir(parents=True, exist_ok=True)
         uri = str(lite_file)
     elif "://" not in uri:
