@@ -35,6 +35,7 @@ from typing import Any
 __all__ = [
     "EmptyQueryError",
     "InvalidTextError",
+    "WrongTypeError",
     "ERRORS",
     "DUPLICATES",
     "check_text",
@@ -56,6 +57,13 @@ _INVISIBLE = {"Cc", "Cf", "Zs", "Zl", "Zp"}
 
 class EmptyQueryError(ValueError):
     """The query has no text. The message is meant to be shown to the learner as it is."""
+
+
+class WrongTypeError(TypeError, ValueError):
+    """A count or a number of the wrong type (``batch_size=2.5``, ``weight="0.3"``).
+
+    Both a ``TypeError`` and a ``ValueError``: functions that raised either before still do.
+    """
 
 
 class InvalidTextError(ValueError):
@@ -175,13 +183,13 @@ def check_positive_int(value: Any, name: str, hint: str = "") -> int:
 
     Raises
     ------
-    TypeError
+    WrongTypeError
         If ``value`` is not an integer (a bool, a float, a string, None).
     ValueError
         If it is 0 or negative.
     """
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r:.40}){hint}")
+        raise WrongTypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r:.40}){hint}")
     if value < 1:
         raise ValueError(f"{name} must be at least 1 (a positive integer), got {value}{hint}")
     return int(value)
@@ -209,13 +217,13 @@ def check_number(
 
     Raises
     ------
-    TypeError
+    WrongTypeError
         If ``value`` is not a real number.
     ValueError
         If it is not finite or is out of bounds.
     """
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a finite number, got {type(value).__name__} ({value!r:.40}){hint}")
+        raise WrongTypeError(f"{name} must be a finite number, got {type(value).__name__} ({value!r:.40}){hint}")
     number = float(value)
     below = low is not None and (number <= low if low_open else number < low)
     if not math.isfinite(number) or below or (high is not None and number > high):

@@ -44,8 +44,8 @@ def test_empty_query_gives_a_hint_not_an_error(search, query):
 
 
 def test_query_without_readable_characters_gives_a_message(search):
-    view = update(search, "\u200b")  # a zero-width space: not blank, yet no word piece
-    assert view.result is None and "no words to match" in view.message
+    view = update(search, "\u200b")  # a zero-width space shows nothing: the same hint as an empty query
+    assert view.result is None and "Type a query" in view.message
 
 
 def test_methods_and_order_by_choose_columns(search):
