@@ -54,3 +54,34 @@ def test_min_max_is_within_unit_interval_and_keeps_order(values):
 def test_bad_input_is_a_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, error, fragment",
+    [
+        (lambda: weighted_sum([np.ones(3), np.ones(3)], [float("nan"), 0.5]), ValueError, r"weights\[0\] must be at least 0"),
+        (lambda: weighted_sum([np.ones(3)], [float("inf")]), ValueError, "finite number"),
+        (lambda: weighted_sum([np.ones(3)], ["0.5"]), TypeError, r"weights\[0\] must be a finite number"),
+        (lambda: weighted_sum([np.ones(3)], 0.5), TypeError, "sequence of numbers"),
+        (lambda: reciprocal_rank_fusion([np.ones(3)], top_n=0), ValueError, "top_n must be at least 1"),
+        (lambda: reciprocal_rank_fusion([np.ones(3)], top_n=2.5), TypeError, "top_n must be an integer"),
+        (lambda: reciprocal_rank_fusion([np.ones(3)], k=float("nan")), ValueError, "k must be at least 0"),
+    ],
+)
+def test_settings_that_would_give_a_silent_nonsense_fusion_are_errors(call, error, fragment):
+    with pytest.raises(error, match=fragment):
+        call()
+
+
+def test_numpy_scalar_weights_are_numbers():
+    scores = [np.array([3.0, 1.0, 2.0]), np.array([1.0, 3.0, 2.0])]
+    expected = weighted_sum(scores, [0.25, 0.75])  # exact in float32 too
+    np.testing.assert_array_equal(weighted_sum(scores, [np.float32(0.25), np.float64(0.75)]), expected)
+    np.testing.assert_array_equal(weighted_sum(scores, np.array([0.25, 0.75], dtype=np.float32)), expected)
+
+
+def test_plus_inf_is_a_top_score_and_nan_minus_inf_are_missing():
+    np.testing.assert_array_equal(min_max(np.array([np.inf, 1.0, 3.0, np.nan, -np.inf])), [1.0, 0.0, 1.0, np.nan, np.nan])
+    np.testing.assert_array_equal(min_max(np.array([np.inf, np.nan])), [1.0, np.nan])
+    fused = reciprocal_rank_fusion([np.array([np.inf, 1.0, np.nan]), np.array([0.0, 1.0, -np.inf])], k=0)
+    np.testing.assert_array_equal(fused, [1 / 1 + 1 / 2, 1 / 2 + 1 / 1, 0.0])

@@ -127,3 +127,66 @@ def test_run_from_scores_keeps_the_best_k_and_drops_missing():
     assert run_from_scores(["q1", "q2"], ["a", "b", "c", "d"], scores, k=10)["q1"] == {"b": 0.9, "d": 0.5, "a": 0.1}
     with pytest.raises(ValueError, match="one row per query"):
         run_from_scores(["q1"], ["a", "b", "c", "d"], scores)
+
+
+# --- nan and -inf mean "not retrieved", wherever they sit in the dict --------------------------
+
+NOT_RETRIEVED = st.sampled_from([float("nan"), float("-inf"), np.float32("nan"), np.float64("-inf")])
+# Scores with ties, infinities and "not retrieved" marks mixed in.
+messy_score = st.one_of(
+    st.integers(min_value=0, max_value=3).map(float), st.just(float("inf")), NOT_RETRIEVED, st.floats(-5, 5)
+)
+messy_run = st.dictionaries(
+    st.sampled_from(["q1", "q2", "q3", "q4", "q5"]), st.dictionaries(doc_ids, messy_score, min_size=1, max_size=12)
+)
+
+
+def _retrieved_only(run):
+    return {q: {d: s for d, s in docs.items() if not (math.isnan(s) or s == -math.inf)} for q, docs in run.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(qrels=qrels_strategy, run=messy_run, k=st.sampled_from([1, 3, 10]), seed=st.integers(0, 2**16))
+def test_nan_and_minus_inf_count_as_not_retrieved_in_any_dict_order(qrels, run, k, seed):
+    plain = _retrieved_only(run)
+    rng = np.random.default_rng(seed)
+    shuffled = {q: dict(rng.permutation(list(docs.items())).tolist()) for q, docs in run.items()}
+    shuffled = {q: {d: float(s) for d, s in docs.items()} for q, docs in shuffled.items()}
+    for metric in (ndcg_per_query, recall_per_query, mrr_per_query):
+        expected = metric(qrels, plain, k=k)
+        assert metric(qrels, run, k=k) == expected
+        assert metric(qrels, shuffled, k=k) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(qrels=qrels_strategy, run=messy_run, k=st.sampled_from([1, 3, 10]))
+def test_runs_with_inf_and_nan_still_equal_pytrec_eval_on_the_retrieved_documents(qrels, run, k):
+    # pytrec_eval cannot take inf; a large finite score ranks the same (+inf is the top score).
+    finite = {q: {d: (1e9 if s == math.inf else s) for d, s in docs.items()} for q, docs in _retrieved_only(run).items()}
+    reference = _pytrec(qrels, finite, {f"ndcg_cut.{k}"})
+    ndcg = ndcg_per_query(qrels, run, k=k)
+    for query_id in qrels:
+        assert ndcg[query_id] == pytest.approx(reference.get(query_id, {f"ndcg_cut_{k}": 0.0})[f"ndcg_cut_{k}"], abs=1e-12)
+
+
+def test_the_issue_examples_are_no_longer_wrong():
+    nan = float("nan")
+    assert mrr_at_k({"q": {"d1": 1}}, {"q": {"d1": 0.5, "d3": nan, "d2": 0.9}}) == 0.5
+    assert mrr_at_k({"q": {"d1": 1}}, {"q": {"d3": nan, "d2": 0.9, "d1": 0.5}}) == 0.5
+    assert ndcg_at_k({"q": {"d1": 1}}, {"q": {"d1": nan, "d2": 0.1}}, k=1) == 0.0
+
+
+@pytest.mark.parametrize("score", ["0.9", None, True, [0.9]])
+def test_a_score_that_is_not_a_number_is_an_error(score):
+    with pytest.raises(TypeError, match="run scores must be numbers.*float\\('nan'\\)"):
+        ndcg_at_k({"q": {"a": 1}}, {"q": {"a": score}})
+
+
+def test_run_from_scores_refuses_duplicate_ids_unless_told_which_wins():
+    scores = np.array([[0.1, 0.9, 0.5]])
+    with pytest.raises(ValueError, match=r"doc_ids has the id 'a' twice \(position 0 and position 2\).*duplicates='first'"):
+        run_from_scores(["q"], ["a", "b", "a"], scores)
+    with pytest.raises(ValueError, match="query_ids has the id 'q' twice"):
+        run_from_scores(["q", "q"], ["a"], np.ones((2, 1)))
+    assert run_from_scores(["q"], ["a", "b", "a"], scores, duplicates="first") == {"q": {"b": 0.9, "a": 0.1}}
+    assert run_from_scores(["q"], ["a", "b", "a"], scores, duplicates="last") == {"q": {"b": 0.9, "a": 0.5}}
