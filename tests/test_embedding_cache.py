@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from helpers import embedding_cache
-from helpers.embedding_cache import CACHE_ENV, cache_dir, cache_path, cached_array, corpus_hash, encode_documents_cached
+from helpers.embedding_cache import (
+    CACHE_ENV,
+    CacheWarning,
+    cache_dir,
+    cache_path,
+    cached_array,
+    corpus_hash,
+    encode_documents_cached,
+)
 from helpers.model.dense import SentenceTransformerEmbeddingFunction
 
 DOCS = [
@@ -62,7 +70,8 @@ def test_a_file_of_the_wrong_shape_is_re_encoded(ef, tmp_path):
     path = cache_path(ef, DOCS, tmp_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, np.zeros((2, 5), dtype=np.float32))
-    result = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    with pytest.warns(CacheWarning, match=f"{path.name} is damaged"):
+        result = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
     assert result.shape == (3, ef.dim) and np.load(path).shape == (3, ef.dim)
 
 
@@ -132,3 +141,126 @@ def test_cached_ragged_rejects_mixed_widths_and_writes_nothing(tmp_path):
     with pytest.raises(ValueError, match="2-D arrays of one width"):
         embedding_cache.cached_ragged("bad", "k", lambda: [np.zeros(3)], tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- damaged files are found, named and rebuilt; a read-only folder loses no work (model-free) ----
+
+
+class FakeEf:
+    """A model-free embedding function: each document's vector is its length, then zeros."""
+
+    model_name, dim = "fake-model", 4
+
+    def __init__(self):
+        self.encoded = 0
+
+    def encode_documents(self, documents):
+        self.encoded += len(documents)
+        return [np.array([len(d), 1, 0, 0], dtype=np.float32) for d in documents]
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:-7])
+
+
+def _fill_nan(path):
+    np.save(path, np.full(np.load(path).shape, np.nan, dtype=np.float32))
+
+
+def _as_float64(path):
+    np.save(path, np.load(path).astype(np.float64))
+
+
+def _garbage(path):
+    path.write_bytes(b"not an npy file at all")
+
+
+@pytest.mark.parametrize("damage", [_truncate, _fill_nan, _as_float64, _garbage])
+def test_a_damaged_dense_cache_is_named_rebuilt_and_replaced(tmp_path, damage):
+    ef = FakeEf()
+    good = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    path = cache_path(ef, DOCS, tmp_path)
+    damage(path)
+    with pytest.warns(CacheWarning, match=f"cache file {path}.*damaged"):
+        again = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    np.testing.assert_array_equal(again, good)
+    assert ef.encoded == 2 * len(DOCS)
+    np.testing.assert_array_equal(np.load(path), good)  # the file is good again: no warning next time
+    encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    assert ef.encoded == 2 * len(DOCS)
+
+
+@pytest.fixture
+def read_only(monkeypatch):
+    """Make every atomic write fail as in a read-only folder (root ignores chmod, so fail at mkstemp)."""
+    import helpers.atomic
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(helpers.atomic.tempfile, "mkstemp", refuse)
+
+
+def test_a_read_only_cache_folder_keeps_the_computed_result_and_says_so(tmp_path, read_only):
+    ef = FakeEf()
+    with pytest.warns(CacheWarning, match=r"could not write the cache file .*Permission denied.*not kept"):
+        vectors = encode_documents_cached(ef, DOCS, tmp_path, show_progress=False)
+    assert vectors.shape == (3, 4) and vectors[1, 0] == len(DOCS[1])
+    with pytest.warns(CacheWarning, match="could not write"):
+        assert cached_array("scores", "k", lambda: np.ones(2), tmp_path).tolist() == [1.0, 1.0]
+
+
+def test_cached_array_checks_shape_and_finiteness_but_may_allow_nan(tmp_path):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return np.array([[1.0, np.nan], [np.nan, 2.0]], dtype=np.float32)
+
+    cached_array("rerank", "k", compute, tmp_path, shape=(2, 2), allow_nan=True)
+    path = tmp_path / "rerank-k.npy"
+    np.save(path, np.full((2, 2), np.nan, dtype=np.float32))  # well-formed, but nothing but nan
+    with pytest.warns(CacheWarning, match="nothing but nan"):
+        cached_array("rerank", "k", compute, tmp_path, shape=(2, 2), allow_nan=True)
+    np.save(path, np.ones((3, 2), dtype=np.float32))
+    with pytest.warns(CacheWarning, match=r"shape \(3, 2\), expected \(2, 2\)"):
+        cached_array("rerank", "k", compute, tmp_path, shape=(2, 2), allow_nan=True)
+    np.save(tmp_path / "plain-k.npy", np.array([1.0, np.inf]))
+    with pytest.warns(CacheWarning, match="nan or inf"):
+        assert cached_array("plain", "k", lambda: np.zeros(2), tmp_path).tolist() == [0.0, 0.0]
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    "data, offsets, problem",
+    [
+        (np.ones((4, 2), np.float32), np.array([0, 1, 9]), "do not split"),
+        (np.ones((4, 2), np.float32), np.array([0, 3, 1, 4]), "do not split"),
+        (np.full((4, 2), np.nan, np.float32), np.array([0, 2, 4]), "nan or inf"),
+        (np.ones((4, 2), np.float64), np.array([0, 2, 4]), "float32"),
+        (np.ones((4, 2), np.float32), np.array([0, 4]), "expected 2"),
+    ],
+)
+def test_a_damaged_token_cache_is_rebuilt(tmp_path, data, offsets, problem):
+    arrays = [np.ones((1, 2), np.float32), np.zeros((2, 2), np.float32)]
+    embedding_cache.cached_ragged("tokens", "k", lambda: arrays, tmp_path, count=2)
+    np.savez(tmp_path / "tokens-k.npz", data=data, offsets=offsets)
+    with pytest.warns(CacheWarning, match=f"tokens-k.npz is damaged.*{problem}"):
+        again = embedding_cache.cached_ragged("tokens", "k", lambda: arrays, tmp_path, count=2)
+    assert [a.tolist() for a in again] == [a.tolist() for a in arrays]
+
+
+def test_a_truncated_token_cache_is_rebuilt(tmp_path):
+    arrays = [np.ones((3, 2), np.float32)]
+    embedding_cache.cached_ragged("tokens", "k", lambda: arrays, tmp_path)
+    _truncate(tmp_path / "tokens-k.npz")
+    with pytest.warns(CacheWarning, match="tokens-k.npz is damaged"):
+        assert embedding_cache.cached_ragged("tokens", "k", lambda: arrays, tmp_path)[0].shape == (3, 2)
+
+
+def test_invalid_unicode_is_named_before_any_encoding_and_hashing_never_fails(tmp_path):
+    ef = FakeEf()
+    with pytest.raises(ValueError, match=r"documents\[1\] has a lone surrogate"):
+        encode_documents_cached(ef, ["fine", "half \ud83d emoji"], tmp_path, show_progress=False)
+    assert ef.encoded == 0
+    assert corpus_hash(["\ud800"]) != corpus_hash(["\ud801"])

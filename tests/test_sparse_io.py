@@ -103,6 +103,11 @@ def _broken_files(good: dict) -> dict:
         "zero corpus": json.dumps({**good, "corpus_size": 0}),
         "bad b": json.dumps({**good, "b": 3}),
         "bad analyzer": json.dumps({**good, "analyzer": {"tokenizer": {"type": "nltk"}, "filters": []}}),
+        "invalid regex": json.dumps({**good, "analyzer": {"tokenizer": {"type": "regex", "pattern": "[a-"}, "filters": []}}),
+        "backtracking regex": json.dumps(
+            {**good, "analyzer": {"tokenizer": {"type": "regex", "pattern": "(\\w+\\s?)+$"}, "filters": []}}
+        ),
+        "huge regex": json.dumps({**good, "analyzer": {"tokenizer": {"type": "regex", "pattern": "a" * 10_000}, "filters": []}}),
     }
 
 
@@ -123,3 +128,27 @@ def test_broken_files_raise_and_leave_state_unchanged(case, fitted, blog_docs, t
 def test_missing_file(fitted, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"fit\(corpus\) then save\(path\)"):
         fitted.load(tmp_path / "nope.json")
+
+
+def test_save_keeps_the_umask_for_new_files_and_the_mode_of_an_existing_one(fitted, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "new.json"
+        fitted.save(new)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644  # was 0o600: mkstemp's mode leaked through
+        shared = tmp_path / "shared.json"
+        fitted.save(shared)
+        shared.chmod(0o664)
+        fitted.save(shared, overwrite=True)
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_save_to_a_folder_advises_a_file_name_not_overwrite(fitted, tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file name such as .*bm25_params.json") as error:
+        fitted.save(tmp_path)
+    assert "overwrite=True" not in str(error.value)
