@@ -156,3 +156,77 @@ def test_real_scifact_when_present(monkeypatch):
     assert (len(test), len(test.queries), sum(map(len, test.qrels.values()))) == (5183, 300, 339)
     assert (len(train.queries), sum(map(len, train.qrels.values()))) == (809, 919)
     assert not set(test.queries) & set(train.queries)
+
+
+# --- strict loading: every error names the file, the line and the fix ---------------------------
+
+
+def _corrupt(folder: Path, case: str) -> tuple[Path, str]:
+    """Damage one file of a BEIR folder; return the damaged file and the expected message fragment."""
+    corpus, queries, qrels = folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / "test.tsv"
+    if case == "duplicate document":
+        corpus.write_text(_jsonl(CORPUS + [{"_id": "d2", "title": "", "text": "Another d2."}]))
+        return corpus, r"the id 'd2' twice \(line 2 and line 4\).*duplicates='first' or 'last'"
+    if case == "duplicate query":
+        queries.write_text(_jsonl(QUERIES + [QUERIES[0]]))
+        return queries, r"the id 'q1' twice \(line 1 and line 4\)"
+    if case == "judged twice":
+        qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td1\t2\n")
+        return qrels, "line 3: query 'q1' and document 'd1' were judged on line 2 already"
+    if case == "fractional score":
+        qrels.write_text("query-id\tcorpus-id\tscore\nq1\td1\t0.5\n")
+        return qrels, "line 2: the score must be a whole number.*got '0.5'"
+    if case == "query without text":
+        queries.write_text(_jsonl([{"_id": "q1"}, QUERIES[1]]))
+        return queries, "line 1: a record needs a 'text' string field"
+    if case == "document without text":
+        corpus.write_text(_jsonl([CORPUS[0], {"_id": "d2", "title": "x"}, CORPUS[2]]))
+        return corpus, "line 2: a record needs a 'text' string field"
+    if case == "not UTF-8":
+        corpus.write_bytes(_jsonl(CORPUS[:1]).encode() + b'{"_id": "d2", "text": "caf\xe9"}\n')
+        return corpus, r"line 2: not UTF-8 \(byte 0xe9 at column 27\); re-save the file as UTF-8"
+    if case == "truncated gz":
+        corpus.unlink()
+        data = gzip.compress(_jsonl(CORPUS * 50).encode())
+        (folder / "corpus.jsonl.gz").write_bytes(data[: len(data) // 2])
+        return folder / "corpus.jsonl.gz", "truncated or damaged after line .*copy or download it again"
+    if case == "not an object":
+        corpus.write_text(_jsonl(CORPUS) + "[1, 2]\n")
+        return corpus, "line 4: expected a JSON object"
+    raise AssertionError(case)
+
+
+CASES = [
+    "duplicate document", "duplicate query", "judged twice", "fractional score", "query without text",
+    "document without text", "not UTF-8", "truncated gz", "not an object",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_files_name_the_file_the_line_and_the_fix(tmp_path, case):
+    folder = _write_beir(tmp_path / "data")
+    path, fragment = _corrupt(folder, case)
+    with pytest.raises(ValueError, match=fragment) as error:
+        load_beir(folder)
+    assert str(path) in str(error.value)
+    assert error.value.__cause__ is None  # the message says it all; no raw codec or zlib error behind it
+
+
+def test_duplicates_can_say_which_record_wins(tmp_path):
+    folder = _write_beir(tmp_path / "data")
+    _corrupt(folder, "duplicate document")
+    first, last = load_beir(folder, duplicates="first"), load_beir(folder, duplicates="last")
+    assert first.doc_ids == ["d1", "d2", "d3"] and last.doc_ids == ["d1", "d3", "d2"]  # each record at its line
+    assert first.texts[1] == "Dogs bark." and last.texts[2] == "Another d2."
+    with pytest.raises(ValueError, match="duplicates must be one of"):
+        load_beir(folder, duplicates="max")
+
+
+def test_a_bom_and_scores_written_as_floats_are_read(tmp_path):
+    folder = _write_beir(tmp_path / "data")
+    for path in (folder / "corpus.jsonl", folder / "queries.jsonl"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    (folder / "qrels" / "test.tsv").write_bytes(b"\xef\xbb\xbfquery-id\tcorpus-id\tscore\r\nq1\td1\t1.0\r\nq2\td2\t2\r\n")
+    data = load_beir(folder)
+    assert data.doc_ids == ["d1", "d2", "d3"] and data.qrels == {"q1": {"d1": 1}, "q2": {"d2": 2}}
+    assert type(data.qrels["q1"]["d1"]) is int
