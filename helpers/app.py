@@ -719,7 +719,7 @@ def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | N
             f"an empty token would let anyone who can reach {args.host} use the app without a password; "
             f"give a token (--token, --token-file or {TOKEN_ENV}), drop it to get one made up, or serve on 127.0.0.1"
         )
-    if token and not token.isprintable():
+    if token and any(ch.isspace() or not ch.isprintable() for ch in token):
         parser.error("the token has spaces or control characters that a URL cannot carry; use letters and digits")
     return token or None
 

@@ -405,3 +405,82 @@ def test_a_token_is_passed_to_voila_and_loopback_is_recognised():
     assert not any("abc123" in arg for arg in argv)  # ps shows argv to every user of the machine
     assert all(app._is_loopback(h) for h in ["127.0.0.1", "127.0.1.1", "::1", "localhost"])
     assert not any(app._is_loopback(h) for h in ["0.0.0.0", "192.168.1.20", "my-laptop"])
+
+
+# --- bad input in the app: a failed query leaves no stale results; the CLI checks before the slow part -----
+
+
+def test_a_query_with_half_an_emoji_is_searched_with_it_replaced(playground):
+    view = playground.update("Alan Turing \ud83d", "blog")
+    assert view.result is not None and view.result.query == "Alan Turing \ufffd"
+
+
+class _StubApp:
+    """Stands in for SearchApp in the widget: answers any query but "boom", which fails."""
+
+    top_k, view = 3, None
+
+    def update(self, query, corpus, top_k):
+        if query == "boom":
+            raise RuntimeError("the model crashed")
+        return app.View(None, f"<p>{query}</p>", f"<ol><li>{query}</li></ol>", "<svg/>", None, top_k)
+
+
+def test_a_failed_query_clears_the_previous_results_under_the_banner():
+    stub = _StubApp()
+    layout = app._build_widget(stub)
+    (query, _), _, status, results, plot = layout.children[0].children, layout.children[1], *layout.children[2:5]
+    query.value = "turing"
+    assert "turing" in results.value and stub.view is not None and plot.layout.display is None
+    query.value = "boom"
+    assert "Search failed" in status.value and "crashed" in status.value
+    assert results.value == "" and stub.view is None and plot.layout.display == "none"
+    query.value = "turing again"  # and the next good query shows again
+    assert "turing again" in results.value and plot.layout.display is None
+
+
+@pytest.fixture
+def served(monkeypatch):
+    """Run main() up to the point where Voila would start; record what would have run."""
+    calls = {}
+    monkeypatch.setattr(app, "build_cache", lambda: calls.setdefault("cache", True))
+    monkeypatch.setattr(app, "app_backend", lambda: "onnx")
+    monkeypatch.setattr(app.os, "execvpe", lambda file, argv, env: calls.update(argv=argv, env=env))
+    monkeypatch.delenv(app.TOKEN_ENV, raising=False)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--port", "70000"], "'70000' is not a TCP port; choose one from 1 to 65535"),
+        (["--port", "0"], "not a TCP port"),
+        (["--port", "http"], "not a TCP port"),
+        (["--host", "0.0.0.0", "--token", ""], "an empty token would let anyone"),
+        (["--host", "0.0.0.0", "--token", "a b"], "spaces or control characters"),
+        (["--token", "x", "--token-file", "y"], "not both"),
+        (["--token-file", "/nonexistent/token.txt"], "cannot read the token file"),
+    ],
+)
+def test_bad_command_lines_fail_before_the_cache_is_built(served, capsys, argv, fragment):
+    with pytest.raises(SystemExit):
+        app.main(argv)
+    assert fragment in capsys.readouterr().err and "cache" not in served
+
+
+def test_the_token_comes_from_the_environment_or_a_file_and_never_reaches_argv(served, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(app.TOKEN_ENV, "from-env-7")
+    app.main(["--host", "0.0.0.0"])
+    assert served["env"]["JUPYTER_TOKEN"] == "from-env-7" and not any("from-env-7" in a for a in served["argv"])
+    token_file = tmp_path / "token.txt"
+    token_file.write_text("from-file-9\n")
+    app.main(["--host", "0.0.0.0", "--token-file", str(token_file)])
+    assert served["env"]["JUPYTER_TOKEN"] == "from-file-9" and not any("from-file-9" in a for a in served["argv"])
+    assert "?token=from-file-9" in capsys.readouterr().out  # the teacher needs the link to hand out
+
+
+def test_loopback_serves_without_a_token_and_other_hosts_get_one_made_up(served):
+    app.main([])
+    assert "JUPYTER_TOKEN" not in served["env"] or served["env"]["JUPYTER_TOKEN"] == os.environ.get("JUPYTER_TOKEN")
+    app.main(["--host", "0.0.0.0"])
+    assert len(served["env"]["JUPYTER_TOKEN"]) == 8
