@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -212,3 +213,45 @@ def test_int8_quantizes_only_the_feed_forward_up_projections(onnx_minilm):
     quantized = [op for op in ops if op in ("DynamicQuantizeMatMul", "MatMulInteger")]
     assert len(quantized) == 6  # one per layer of all-MiniLM-L6-v2
     assert ops.count("Attention") == 6 and "QAttention" not in ops  # attention stays float32, fused
+
+
+def _copy_export(good):
+    """Stands in for export_onnx (which takes torch ~20 s): copies the session's good export."""
+
+    def export(model_dir, destination, precision="float32"):
+        destination = Path(destination)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(good, destination)
+        return destination
+
+    return export
+
+
+def test_a_damaged_export_is_named_and_exported_again(encoder, tmp_path, monkeypatch):
+    from helpers.embedding_cache import CacheWarning
+
+    monkeypatch.setattr(onnx_encoder, "export_onnx", _copy_export(encoder.onnx_path))
+    path = exported_model_path(encoder.model_dir, "float32", tmp_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(encoder.onnx_path.read_bytes()[:5000])  # a copy cut short
+    with pytest.warns(CacheWarning, match=f"exported model {path} is damaged"):
+        healed = OnnxSentenceEncoder(encoder.model_dir, cache_folder=tmp_path)
+    np.testing.assert_array_equal(healed.encode(TEXTS[:2]), encoder.encode(TEXTS[:2]))
+    assert path.read_bytes() == encoder.onnx_path.read_bytes()
+
+
+def test_a_read_only_export_folder_falls_back_to_a_temporary_one(encoder, tmp_path, monkeypatch):
+    from helpers.embedding_cache import CacheWarning
+
+    good = _copy_export(encoder.onnx_path)
+
+    def read_only_export(model_dir, destination, precision="float32"):
+        if Path(destination).parent == tmp_path:
+            raise PermissionError(13, "Permission denied", str(destination))
+        return good(model_dir, destination, precision)
+
+    monkeypatch.setattr(onnx_encoder, "export_onnx", read_only_export)
+    with pytest.warns(CacheWarning, match=f"cannot write the exported model to {tmp_path}.*this process only"):
+        fallback = OnnxSentenceEncoder(encoder.model_dir, cache_folder=tmp_path)
+    assert fallback.onnx_path.parent != tmp_path
+    np.testing.assert_array_equal(fallback.encode(TEXTS[:1]), encoder.encode(TEXTS[:1]))
