@@ -45,7 +45,7 @@ from pathlib import Path
 
 from helpers.validation import DUPLICATES, keep_unique
 
-__all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "download_dir", "install_archive", "DATA_ENV"]
+__all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "download_dir", "install_archive", "jsonl_records", "DATA_ENV"]
 
 DATA_ENV = "RETRIEVAL_DATA"
 _REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -265,8 +265,12 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         ) from None
 
 
-def _read_jsonl(path: Path, text_field: bool = True) -> Iterator[tuple[int, dict]]:
-    """``(line number, record)`` of each non-blank line; every record needs an id (and a ``text`` string)."""
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
+    """``(line number, object)`` of each non-blank line of a JSON-lines file (``.gz`` too).
+
+    The one JSON-lines reader of the loaders: the file must be UTF-8 (a BOM is dropped), every
+    line a JSON object; otherwise a ValueError names the file, the line and the fix.
+    """
     for number, line in _lines(path):
         if not line.strip():
             continue
@@ -276,6 +280,12 @@ def _read_jsonl(path: Path, text_field: bool = True) -> Iterator[tuple[int, dict
             raise ValueError(f"{path}, line {number}: not valid JSON ({exc.msg}); fix or delete the line") from None
         if not isinstance(record, dict):
             raise ValueError(f"{path}, line {number}: expected a JSON object {{\"_id\": ..., \"text\": ...}}, got {line.strip()[:60]}")
+        yield number, record
+
+
+def _read_jsonl(path: Path, text_field: bool = True) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` of each BEIR record; every record needs an id (and a ``text`` string)."""
+    for number, record in jsonl_records(path):
         if "_id" not in record and "id" not in record:
             raise ValueError(f"{path}, line {number}: a record needs an '_id' or 'id' field; add one")
         if text_field and not isinstance(record.get("text"), str):

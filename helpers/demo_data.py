@@ -11,9 +11,10 @@ and indexing it would hand the keyword method the answer to several queries.
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from helpers.datasets import jsonl_records
 
 __all__ = ["DEMO_CORPUS_DIR", "DemoCorpus", "load_demo_corpus"]
 
@@ -67,18 +68,11 @@ def _read_jsonl(path: Path, keys: tuple[str, ...]) -> list[dict]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing; the demo corpus needs corpus.jsonl, queries.jsonl and qrels.tsv")
     rows = []
-    with path.open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path.name} line {line_no} is not valid JSON: {exc.msg}") from None
-            missing = [k for k in keys if not isinstance(row.get(k), str) or not row[k].strip()]
-            if missing:
-                raise ValueError(f"{path.name} line {line_no} needs non-empty string fields {missing}")
-            rows.append(row)
+    for line_no, row in jsonl_records(path):
+        missing = [k for k in keys if not isinstance(row.get(k), str) or not row[k].strip()]
+        if missing:
+            raise ValueError(f"{path.name} line {line_no} needs non-empty string fields {missing}")
+        rows.append(row)
     _check_unique([r["id"] for r in rows], path.name)
     return rows
 
