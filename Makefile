@@ -27,7 +27,7 @@ test-fast: $(STAMP)  ## set up, then run the fast tier: no model, no subprocess,
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" tests --doctest-modules $(DOCTESTED)
 
 app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
-	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866) $(if $(TOKEN),--token $(TOKEN))
+	$(if $(TOKEN),RETRIEVAL_APP_TOKEN='$(TOKEN)') HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866)
 
 check: $(STAMP)  ## print the setup checker's report
 	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.check
