@@ -41,7 +41,7 @@ import numpy as np
 from helpers.fusion import ranks, reciprocal_rank_fusion, weighted_sum
 from helpers.model.base import check_texts
 from helpers.model.tokens import token_offsets
-from helpers.validation import EmptyQueryError, check_number, check_positive_int, check_query, is_blank
+from helpers.validation import EmptyQueryError, check_number, check_positive_int, check_query
 
 __all__ = ["METHODS", "EmptyQueryError", "Search", "SearchResult", "ResultTable"]
 
@@ -559,11 +559,11 @@ def _check_corpus(documents: Sequence[str]) -> list[str]:
     texts = check_texts(documents, "documents")
     if not texts:
         raise ValueError("the corpus is empty; pass a list with at least one document")
-    empty = [i for i, t in enumerate(texts) if is_blank(t)]
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
     if empty:
         raise ValueError(
-            f"documents {empty[:10]} are empty or only whitespace (or invisible characters); drop them before "
-            "searching, e.g. [d for d in documents if d.strip()]"
+            f"documents {empty[:10]} are empty or only whitespace; drop them before searching, "
+            "e.g. [d for d in documents if d.strip()]"
         )
     first_seen: dict[str, int] = {}
     duplicates = []

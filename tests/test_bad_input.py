@@ -190,7 +190,7 @@ ROWS: list[tuple[str, Callable[[Path], Any], Raises | Returns]] = [
     ("search: top_k beyond corpus", lambda t: len(search().search("Turing").top("bm25", 99)), Returns(len(DOCS))),
     ("Search: bad document", lambda t: Search(["fine", "half \ud83d"], dense_ef=FakeDense(), rerank_fn=fake_rerank),
      Raises(InvalidTextError, "documents[1] has a lone surrogate")),
-    ("Search: invisible document", lambda t: Search(["fine", "\u200b"], dense_ef=FakeDense(), rerank_fn=fake_rerank),
+    ("Search: blank document", lambda t: Search(["fine", " \n"], dense_ef=FakeDense(), rerank_fn=fake_rerank),
      Raises(ValueError, "documents [1] are empty")),
     ("Search: rerank_depth=True", lambda t: Search(DOCS, dense_ef=FakeDense(), rerank_fn=fake_rerank, rerank_depth=True),
      Raises(TypeError, "rerank_depth must be an integer")),

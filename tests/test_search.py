@@ -118,7 +118,7 @@ def test_empty_query_gets_a_friendly_message(search, query):
 def test_non_string_query_and_bad_settings(search):
     with pytest.raises(TypeError, match="one query at a time"):
         search.search(["two", "queries"])
-    with pytest.raises(ValueError, match="from 0 .BM25 only. to 1"):
+    with pytest.raises(ValueError, match=r"between 0 and 1.*0 = BM25 only, 1 = dense only"):
         search.search("Turing", weight=1.5)
     with pytest.raises(ValueError, match="first_stage must be one of"):
         search.search("Turing", first_stage="rerank")
@@ -280,8 +280,10 @@ def test_one_query_pass_serves_dense_and_maxsim_over_the_whole_corpus(search, mo
         expected[result.ranks["rrf"] > (depth or len(docs))] = np.nan
         np.testing.assert_allclose(result.scores["rerank"], expected, rtol=1e-6)
     assert reference.scores["rerank"][-1] == 0
-    with pytest.raises(ValueError, match="no words to match"):
+    with pytest.raises(EmptyQueryError):  # shows nothing to read: the empty-query hint, before any model runs
         fast.search("\u200b")
+    with pytest.raises(ValueError, match="no words to match"):  # visible, yet no word piece
+        fast.search("\u0301")
 
 
 # --- the ONNX Runtime backend (the app's torch-free kernels) ----------------------------------
