@@ -112,3 +112,15 @@ def test_works_offline_with_the_network_unreachable(run_python):
     out = run_python(NO_NETWORK)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["384", "1.0"]
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_invalid_unicode_is_named_on_both_backends(minilm, onnx_minilm, backend):
+    from helpers.validation import InvalidTextError, check_texts
+
+    ef = SentenceTransformerEmbeddingFunction(backend=backend)
+    with pytest.raises(InvalidTextError, match=r"documents\[1\] has a lone surrogate '\\ud800' at character 4"):
+        ef.encode_documents(["ok", "bad \ud800 emoji"])  # before: the tokenizer's TypeError, no index
+    with pytest.raises(InvalidTextError, match=r"queries\[0\]"):
+        ef.encode_queries(["\udfff"])
+    assert ef.encode_documents(check_texts(["bad \ud800 emoji"], errors="replace"))[0].shape == (384,)

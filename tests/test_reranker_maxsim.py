@@ -247,3 +247,12 @@ def test_onnx_backend_reranks_without_importing_torch(onnx_rf, run_python):
     run = run_python(code, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["1", "False"]  # the Dartmouth Conference, and torch never imported
+
+
+def test_invalid_unicode_is_named_before_anything_is_encoded(rf):
+    from helpers.validation import InvalidTextError
+
+    with pytest.raises(InvalidTextError, match=r"documents\[1\] has a lone surrogate"):
+        rf(QUERY, ["fine", "half \ud83d emoji"])
+    with pytest.raises(InvalidTextError, match="query has a lone surrogate"):
+        rf("Turing \ud800", DOCS)
