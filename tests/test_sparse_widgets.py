@@ -79,3 +79,23 @@ def test_term_weight_table_and_heatmap(bm25_ef, blog_docs):
 def test_contribution_bars_check_labels(bm25_ef, blog_docs):
     with pytest.raises(ValueError, match="one label per row"):
         contribution_bars(bm25_ef.term_contributions(QUERY, blog_docs), ["only one"], QUERY)
+
+
+@pytest.mark.parametrize("query", ["", "  ", "\u200b", "\x00"])
+def test_invisible_queries_get_the_hint(query):
+    from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
+    from helpers.widgets.bm25 import EMPTY_QUERY, update
+
+    bm25 = BM25EmbeddingFunction(build_default_analyzer("en"))
+    bm25.fit(["Turing was born in London."])
+    assert update(bm25, query, ["Turing was born in London."]) == EMPTY_QUERY
+
+
+def test_half_an_emoji_is_replaced_not_a_crash():
+    from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
+    from helpers.widgets.bm25 import update
+
+    bm25 = BM25EmbeddingFunction(build_default_analyzer("en"))
+    bm25.fit(["Turing was born in London."])
+    explained, _ = update(bm25, "Turing \ud83d", ["Turing was born in London."])  # before: a crash in the analyzer
+    assert explained.terms == ["ture"]  # the bad half is dropped like any other non-word

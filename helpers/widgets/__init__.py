@@ -10,6 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from helpers.validation import EmptyQueryError, check_query
+
+
+def readable_query(query: str) -> str | None:
+    """The typed query ready for a model, or ``None`` when it shows nothing to read.
+
+    Blank, zero-width-only and control-only queries give ``None`` (the widget shows its hint);
+    characters that are not valid Unicode (half an emoji) are replaced with U+FFFD.
+    """
+    try:
+        return check_query(query, errors="replace")
+    except EmptyQueryError:
+        return None
+
 
 def query_box(value: str, width: str = "90%") -> Any:
     """A query Text box that sends its value on Enter (or leaving the box), not on every key."""

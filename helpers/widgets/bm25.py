@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from helpers.model.sparse.bm25 import BM25EmbeddingFunction, TermContributions
 from helpers.plots.bm25 import contribution_bars
-from helpers.widgets import live_view, query_box
+from helpers.widgets import live_view, query_box, readable_query
 
 EMPTY_QUERY = "Type a query and press Enter to see each term's share of the BM25 score."
 
@@ -35,7 +35,8 @@ def update(
     (TermContributions, Figure) or str
         The hint ``EMPTY_QUERY`` for a blank query.
     """
-    if not query.strip():
+    query = readable_query(query)
+    if query is None:
         return EMPTY_QUERY
     explained = bm25_ef.term_contributions(query, list(docs))
     return explained, contribution_bars(explained, list(labels if labels is not None else docs), query)

@@ -9,7 +9,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.plots.dense import similarity_bars
-from helpers.widgets import live_view, query_box
+from helpers.widgets import live_view, query_box, readable_query
 
 EMPTY_QUERY = "Type a sentence and press Enter to compare it with the documents."
 
@@ -35,7 +35,8 @@ def query_similarity(ef: Any, query: str, doc_vectors: np.ndarray) -> np.ndarray
 
 def update(ef: Any, query: str, docs: Sequence[str], doc_vectors: np.ndarray) -> tuple[np.ndarray, Figure] | str:
     """What the widget shows for ``query``: scores and bar chart, or a hint when it is empty."""
-    if not query.strip():
+    query = readable_query(query)
+    if query is None:
         return EMPTY_QUERY
     scores = query_similarity(ef, query, doc_vectors)
     return scores, similarity_bars(scores, docs, query)

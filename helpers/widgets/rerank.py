@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from helpers.plots.rerank import rank_shift
 from helpers.search import EmptyQueryError, Search
+from helpers.validation import InvalidTextError
 from helpers.widgets import live_view
 
 __all__ = ["RerankView", "update", "rerank_widget", "reranker_name"]
@@ -70,11 +71,11 @@ def update(
     Returns
     -------
     RerankView, or str
-        The view, or a hint to show when the query is empty.
+        The view, or a hint to show when the query is empty or not valid Unicode.
     """
     try:
         result = search.search(query, first_stage=first_stage)
-    except EmptyQueryError as error:
+    except (EmptyQueryError, InvalidTextError) as error:
         return str(error)
     candidates = result.top(first_stage, result.rerank_depth)
     # Candidate positions (0 = first stage's best) in the reranker's order.
