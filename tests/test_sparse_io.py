@@ -68,15 +68,27 @@ def test_load_restores_the_saved_analyzer(blog_docs, tmp_path):
     assert loaded.decode(loaded.encode_queries(["チューリングはどこで生まれましたか"]))[0].keys() == {"チューリング", "生まれる"}
 
 
-def test_save_never_overwrites_silently(fitted, tmp_path):
+def test_save_keeps_a_file_that_is_not_bm25_params(fitted, tmp_path):
     path = tmp_path / "bm25_params.json"
-    path.write_text("my notes")
-    with pytest.raises(FileExistsError, match="overwrite=True"):
-        fitted.save(path)
-    assert path.read_text() == "my notes"
+    for text in ("my notes", '{"version": "v1", "my": "settings"}', ""):
+        path.write_text(text)
+        with pytest.raises(FileExistsError, match="not a BM25 parameter file.*overwrite=True"):
+            fitted.save(path)
+        assert path.read_text() == text
     fitted.save(path, overwrite=True)
     assert json.loads(path.read_text())["corpus_size"] == 3
     assert [p.name for p in tmp_path.iterdir()] == ["bm25_params.json"]  # no temp file left behind
+
+
+def test_save_replaces_a_bm25_params_file(fitted, en, blog_docs, tmp_path):
+    path = tmp_path / "bm25_params.json"
+    BM25EmbeddingFunction(corpus=["an older corpus", "of two documents"]).save(path)
+    fitted.save(path)  # the blog's save("bm25_params.json"), run a second time
+    assert json.loads(path.read_text())["corpus_size"] == 3
+    PymilvusBM25(en, blog_docs[:2]).save(path)  # pymilvus-model's files are BM25 parameter files too ...
+    fitted.save(path)  # ... so they are replaced as well
+    assert json.loads(path.read_text())["corpus_size"] == 3
+    assert [p.name for p in tmp_path.iterdir()] == ["bm25_params.json"]
 
 
 def test_save_errors(fitted, tmp_path):

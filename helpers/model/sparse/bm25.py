@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -116,6 +117,17 @@ def _assemble(blocks: list[_Counts], width: int, weigh: Callable[[_Counts], np.n
 def _fingerprint(texts: list[str]) -> tuple[int, int]:
     """Identify a list of texts (strings cache their hashes, so this is cheap)."""
     return len(texts), hash(tuple(texts))
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to replace ``path`` unless it is a BM25 parameter file: other files are the user's."""
+    try:
+        read_params(path)
+    except (ValueError, OSError):
+        raise FileExistsError(
+            f"{path} exists and is not a BM25 parameter file that load() can read, so save() keeps it: "
+            "it may be yours. Choose another path, or pass overwrite=True to replace it anyway"
+        ) from None
 
 
 def _check_bm25_params(k1: Any, b: Any, epsilon: Any) -> None:
@@ -400,9 +412,19 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
         path : str or PathLike
             The JSON file to write (atomically: a crash never leaves half a file).
         overwrite : bool
-            Replace an existing file. pymilvus-model always overwrites; here you opt in.
+            Replace any existing file. Without it, an existing BM25 parameter file (one that
+            :meth:`load` can read) is replaced, so the blog's ``save("bm25_params.json")`` runs
+            as often as you re-run it, while any other file is kept and refused.
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` holds a file that is not a BM25 parameter file and ``overwrite`` is false.
         """
         self._check_fitted()
+        if not overwrite and Path(path).is_file():
+            _check_replaceable(Path(path))
+            overwrite = True
         params: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "corpus_size": self.corpus_size,
