@@ -9,6 +9,8 @@ import sys
 import pytest
 from hypothesis import settings
 
+from helpers import blog
+
 # Property tests draw the same examples on every run: a red CI build can be reproduced.
 settings.register_profile("reproducible", derandomize=True)
 settings.load_profile("reproducible")
@@ -41,14 +43,7 @@ def minilm():
     return sentence_transformer("all-MiniLM-L6-v2")
 
 
-BLOG_DOCS = [
-    "Artificial intelligence was founded as an academic discipline in 1956.",
-    "Alan Turing was the first person to conduct substantial research in AI.",
-    "Born in Maida Vale, London, Turing was raised in southern England.",
-]
-
-
 @pytest.fixture
 def blog_docs():
     """The three documents of the pymilvus blog's examples."""
-    return list(BLOG_DOCS)
+    return list(blog.DOCS)
