@@ -1,0 +1,37 @@
+"""Exercises of notebook 06, evaluating on SciFact: binary nDCG and where to tune."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpers.exercises.verdict import Verdict, as_number, close, right, unanswered, wrong
+from helpers.metrics import ndcg_at_k
+
+
+def check_ndcg_one_relevant(answer: Any) -> Verdict:
+    """Exercise 1: nDCG@10 when the only relevant abstract (gain 1) is ranked 3rd."""
+    hint = "DCG = 1 / log2(3 + 1); the best possible DCG puts it first: 1 / log2(2) = 1"
+    if (pending := unanswered(answer, hint)) is not None:
+        return pending
+    value = as_number(answer)
+    if value is None:
+        return wrong(f"give a number between 0 and 1, not {answer!r}")
+    truth = ndcg_at_k({"q": {"rel": 1}}, {"q": {"x": 3.0, "y": 2.0, "rel": 1.0}}, k=10)
+    if close(value, truth):
+        return right(f"1 / log2(4) = {truth:.2f}: rank 3 keeps half of the credit of rank 1")
+    if close(value, 1 / 3):
+        return wrong("that is the reciprocal rank (MRR); nDCG discounts by log2(rank + 1)")
+    return wrong(f"{value:.4g} is not it. {hint}")
+
+
+def check_tuning_split(answer: Any) -> Verdict:
+    """Exercise 2: the split on which fusion weights are tuned ("train" or "test")."""
+    hint = "the score you report must come from queries the tuning never saw"
+    if (pending := unanswered(answer, hint)) is not None:
+        return pending
+    value = str(answer).strip().lower()
+    if value == "train":
+        return right("tune on train, report test once: the test score then predicts new queries")
+    if value == "test":
+        return wrong("weights tuned on test fit those very queries, so the test score flatters them")
+    return wrong(f"answer 'train' or 'test', not {answer!r}")

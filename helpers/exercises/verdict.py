@@ -1,0 +1,63 @@
+"""The result of checking an exercise: right, wrong (with why) or not yet answered."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check says about an answer.
+
+    Attributes
+    ----------
+    correct : bool or None
+        True if right, False if wrong, None while the answer is still the ``...`` placeholder.
+    message : str
+        Why, in one or two sentences; shown as the verdict's repr in a notebook.
+    """
+
+    correct: bool | None
+    message: str
+
+    def __repr__(self) -> str:
+        mark = {True: "Right", False: "Not quite", None: "Not yet"}[self.correct]
+        return f"{mark}: {self.message}"
+
+    def __bool__(self) -> bool:
+        return bool(self.correct)
+
+
+def right(message: str) -> Verdict:
+    """A right answer, with what it shows."""
+    return Verdict(True, message)
+
+
+def wrong(message: str) -> Verdict:
+    """A wrong answer, with a hint towards the right one."""
+    return Verdict(False, message)
+
+
+def unanswered(answer: Any, hint: str) -> Verdict | None:
+    """``Verdict(None, ...)`` while ``answer`` is the ``...`` placeholder (or None), else None."""
+    if answer is Ellipsis or answer is None:
+        return Verdict(None, f"replace the ... with your answer and run the cell again. Hint: {hint}")
+    return None
+
+
+def as_number(answer: Any) -> float | None:
+    """The answer as a finite float, or None if it is not a number."""
+    if isinstance(answer, bool):
+        return None
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def close(a: float, b: float, tol: float = 1e-3) -> bool:
+    """Equal to ``tol`` (absolute): answers are typed to a few decimals."""
+    return abs(a - b) <= tol
