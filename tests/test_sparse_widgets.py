@@ -73,7 +73,10 @@ def test_term_weight_table_and_heatmap(bm25_ef, blog_docs):
     fig = term_weight_heatmap(decoded, ["d1", "d2", "d3"])
     texts = [t.get_text() for t in fig.axes[0].texts]  # one per non-zero cell
     assert sorted(texts) == sorted(f"{w:.2f}" for row in decoded for w in row.values())
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()][:2] == ["artifici", "intellig"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][:2] == ["artifici", "intellig"]  # terms down the rows
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["d1", "d2", "d3"]
+    assert fig.get_size_inches()[0] * fig.dpi <= 900  # readable at a page's width, not 1825 px wide
+    assert len(fig.axes) == 2  # the colour bar
 
 
 def test_contribution_bars_check_labels(bm25_ef, blog_docs):

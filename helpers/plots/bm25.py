@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -45,33 +46,38 @@ def term_weight_table(weights: Sequence[Mapping[str, float]], labels: Sequence[s
 def term_weight_heatmap(
     weights: Sequence[Mapping[str, float]], labels: Sequence[str], title: str = "BM25 term weights"
 ) -> Figure:
-    """A table-like heatmap: one row per text, one column per term, the weight written in each cell.
+    """A table-like heatmap: one row per term, one column per text, the weight written in each cell.
+
+    Terms run down the rows so that a vocabulary of any size stays readable at a page's
+    width; a colour bar gives the scale.
 
     Parameters
     ----------
     weights : sequence of dict
-        ``{term: weight}`` per row, e.g. ``bm25_ef.decode(vectors)``.
+        ``{term: weight}`` per text, e.g. ``bm25_ef.decode(vectors)``.
     labels : sequence of str
-        One label per row.
+        One label per text (a column heading).
     title : str
         The figure title.
     """
     _check_labels(len(weights), labels, "rows")
     terms = list(dict.fromkeys(term for row in weights for term in row))
-    matrix = np.array([[row.get(term, 0.0) for term in terms] for row in weights]).reshape(len(weights), len(terms))
+    matrix = np.array([[row.get(term, 0.0) for row in weights] for term in terms]).reshape(len(terms), len(weights))
     top = float(matrix.max()) if matrix.size else 1.0
     with tutorial_style():
-        fig = Figure(figsize=(2.5 + 0.75 * max(len(terms), 1), 1.4 + 0.7 * len(weights)), layout="constrained")
+        fig = Figure(figsize=(3.0 + 1.9 * len(weights), 1.6 + 0.3 * max(len(terms), 1)), layout="constrained")
         ax = fig.add_subplot()
-        ax.imshow(np.where(matrix > 0, matrix, np.nan), cmap=SEQUENTIAL_CMAP, vmin=0, vmax=top or 1.0, aspect="auto")
+        image = ax.imshow(np.where(matrix > 0, matrix, np.nan), cmap=SEQUENTIAL_CMAP, vmin=0, vmax=top or 1.0, aspect="auto")
         for (i, j), value in np.ndenumerate(matrix):
             if value:
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=10,
                         color="white" if value < 0.55 * top else "black")
-        ax.set_xticks(range(len(terms)), terms, rotation=45, ha="right")
-        ax.set_yticks(range(len(labels)), [shorten(label, 32) for label in labels])
+        ax.set_yticks(range(len(terms)), terms)
+        ax.set_xticks(range(len(labels)), [textwrap.fill(shorten(label, 48), 18) for label in labels], fontsize=10)
+        ax.xaxis.tick_top()
         ax.grid(False)
         ax.set_title(title)
+        fig.colorbar(image, ax=ax, label="term weight (blank: 0)", shrink=0.8)
     return fig
 
 
