@@ -56,5 +56,5 @@ def check_best_document(answer: Any, ef: Any, docs: Sequence[str], query: str) -
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or not 0 <= answer < len(docs):
         return wrong(f"give a document index from 0 to {len(docs) - 1}, not {answer!r}")
     if answer == best:
-        return right(f"document {best} scores {scores[best]:.3f}, the highest; it shares few words with the query")
-    return wrong(f"document {answer} scores {scores[answer]:.3f}, but another one scores higher. {hint}")
+        return right(f"document {best} scores {scores[best]:.4g}, the highest; it shares few words with the query")
+    return wrong(f"document {answer} scores {scores[answer]:.4g}, but another one scores higher. {hint}")

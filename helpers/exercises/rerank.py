@@ -47,5 +47,5 @@ def check_winner(answer: Any, rf: Any, query: str, documents: list[str]) -> Verd
     if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)) or not 0 <= answer < len(documents):
         return wrong(f"give a document index from 0 to {len(documents) - 1}, not {answer!r}")
     if answer == best[0].index:
-        return right(f"document {answer} wins with {best[0].score:.3f}, ahead of {best[1].score:.3f}")
+        return right(f"document {answer} wins with {best[0].score:.4g}, ahead of {best[1].score:.4g}")
     return wrong(f"document {answer} is not first. {hint}")
