@@ -35,6 +35,18 @@ EMBEDDING_TAIL = (
 """Example 1: the last 8 values of the last document's vector, as printed."""
 
 RERANK_QUERY = "What event in 1956 marked the official birth of artificial intelligence as a discipline?"
+RERANK_DOCUMENTS = (
+    "In 1950, Alan Turing published his seminal paper, 'Computing Machinery and Intelligence,' proposing the Turing "
+    "Test as a criterion of intelligence, a foundational concept in the philosophy and development of artificial "
+    "intelligence.",
+    "The Dartmouth Conference in 1956 is considered the birthplace of artificial intelligence as a field; here, John "
+    "McCarthy and others coined the term 'artificial intelligence' and laid out its basic goals.",
+    "In 1951, British mathematician and computer scientist Alan Turing also developed the first program designed to "
+    "play chess, demonstrating an early example of AI in game strategy.",
+    "The invention of the Logic Theorist by Allen Newell, Herbert A. Simon, and Cliff Shaw in 1955 marked the creation "
+    "of the first true AI program, which was capable of solving logic problems, akin to proving mathematical theorems.",
+)
+"""The four documents of example 3."""
 RERANK_MODEL = "jina-reranker-v1-base-en"
 """The Jina model example 3 names (pymilvus's own default is jina-reranker-v2-base-multilingual)."""
 

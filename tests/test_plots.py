@@ -216,3 +216,27 @@ def test_svg_escapes_user_text_and_keeps_spaces():
         assert any("<b>bold</b>" in t for t in texts)
     assert any(t.startswith(repr(query)[:20]) for t in svg_texts(score_bars_svg(result, top_k=4)))
     assert " \u00a0" in svg  # "title  rank": the double space survives in a browser
+
+
+def test_ndcg_bars_start_at_zero_and_methods_differ_by_hatch_too():
+    from helpers.plots.evaluation import ndcg_bars
+
+    fig = ndcg_bars({"BM25": 0.686, "dense": 0.645, "BM25 + MaxSim": 0.716}, {"BM25": 0.687})
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] == 0.0
+    bars = ax.patches[:3]
+    colours = [bar.get_facecolor() for bar in bars]
+    assert len({bar.get_hatch() for bar in bars}) == 3  # BM25 orange and MaxSim vermillion: also // and xx
+    assert len(set(colours)) == 3
+
+
+def test_query_ranks_legend_names_documents_in_a_neutral_colour():
+    from matplotlib.colors import to_rgba
+
+    from helpers.plots.evaluation import query_ranks
+
+    fig = query_ranks({"BM25": [150, None], "dense": [2, 30]}, ["doc A", "doc B"], "a claim", 5183)
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["doc A", "doc B"]
+    for handle in legend.legend_handles:
+        assert tuple(handle.get_facecolor()[0]) == to_rgba("white")

@@ -15,7 +15,7 @@ import numpy as np
 
 from helpers.fusion import min_max
 from helpers.plots.rerank import rank_shift
-from helpers.plots.style import METHOD_COLORS, shorten, tutorial_style
+from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, shorten, tutorial_style
 from helpers.search import SearchResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's SVG chart needs none of it
@@ -141,7 +141,8 @@ def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], 
     artists = []
     for j, method in enumerate(methods):
         offsets = y + (m - 1) / 2 * height - j * height
-        bars = ax.barh(offsets, scaled[j], height=height * 0.92, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
+        bars = ax.barh(offsets, scaled[j], height=height * 0.92, color=METHOD_COLORS[method], hatch=METHOD_HATCHES[method],
+                       label=METHOD_LABELS[method])
         texts = [ax.text(w, yy, v, va="center", fontsize=10, parse_math=False) for yy, w, v in zip(offsets, scaled[j], values[j])]
         artists.append((list(bars), texts))
     ax.set_yticks(y, labels)
@@ -273,7 +274,8 @@ def scoreboard(
         fig = Figure(figsize=(11, 4.8), layout="constrained")
         ax = fig.add_subplot()
         for j, m in enumerate(methods):
-            bars = ax.bar(x - 0.4 + width * (j + 0.5), means[m], width * 0.92, color=METHOD_COLORS[m], label=METHOD_LABELS[m])
+            bars = ax.bar(x - 0.4 + width * (j + 0.5), means[m], width * 0.92, color=METHOD_COLORS[m],
+                          hatch=METHOD_HATCHES[m], label=METHOD_LABELS[m])
             ax.bar_label(bars, fmt="%.2f", fontsize=9)
         ax.set_xticks(x, [f"{g}\n({len(members[g])} queries)" for g in members])
         ax.set_ylim(0, 1.12)

@@ -8,18 +8,30 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
+from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, OKABE_ITO, shorten, tutorial_style
 
-__all__ = ["method_color", "ndcg_bars", "weight_curve", "win_loss", "query_ranks"]
+__all__ = ["method_color", "method_hatch", "ndcg_bars", "weight_curve", "win_loss", "query_ranks"]
+
+
+def _method_key(name: str) -> str | None:
+    """The method a display name stands for ("BM25 + MaxSim" -> "rerank"), or None."""
+    lowered = name.lower()
+    for key in ("maxsim", "rerank", "rrf", "weighted", "dense", "bm25"):
+        if key in lowered:
+            return "rerank" if key == "maxsim" else key
+    return None
 
 
 def method_color(name: str) -> str:
     """The palette colour of a method, recognised from its display name ("BM25 + MaxSim" -> rerank)."""
-    lowered = name.lower()
-    for key in ("maxsim", "rerank", "rrf", "weighted", "dense", "bm25"):
-        if key in lowered:
-            return METHOD_COLORS["rerank" if key == "maxsim" else key]
-    return OKABE_ITO["black"]
+    key = _method_key(name)
+    return OKABE_ITO["black"] if key is None else METHOD_COLORS[key]
+
+
+def method_hatch(name: str) -> str:
+    """The hatch of a method, recognised from its display name like :func:`method_color`."""
+    key = _method_key(name)
+    return "" if key is None else METHOD_HATCHES[key]
 
 
 def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None = None) -> Figure:
@@ -42,7 +54,9 @@ def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None =
         fig = Figure(figsize=(9, 1.3 + 0.55 * len(names)), layout="constrained")
         ax = fig.subplots()
         y = np.arange(len(names))[::-1]
-        ax.barh(y, [ndcg[n] for n in names], color=[method_color(n) for n in names], height=0.6)
+        bars = ax.barh(y, [ndcg[n] for n in names], color=[method_color(n) for n in names], height=0.6)
+        for bar, n in zip(bars, names):
+            bar.set_hatch(method_hatch(n))
         for yi, n in zip(y, names):
             ax.text(ndcg[n] + 0.005, yi, f"{ndcg[n]:.3f}", va="center")
         marked = [(yi, published[n]) for yi, n in zip(y, names) if n in published]
@@ -51,8 +65,7 @@ def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None =
                        label="published")
             ax.legend(loc="upper right")  # the bottom rows are the longest bars
         ax.set_yticks(y, names)
-        low = min(min(ndcg.values()), *published.values()) if published else min(ndcg.values())
-        ax.set_xlim(max(0.0, low - 0.1), min(1.0, max(ndcg.values()) + 0.06))
+        ax.set_xlim(0.0, 1.0)  # bars start at 0, so their lengths compare honestly
         ax.set_xlabel("nDCG@10 (SciFact test, 300 queries)")
         ax.grid(axis="y", visible=False)
     return fig
@@ -137,6 +150,10 @@ def query_ranks(ranks: Mapping[str, Sequence[int | None]], labels: Sequence[str]
         ax.set_yticks(y, methods)
         ax.set_xlabel("rank of the relevant document (log scale; right edge = not retrieved)")
         ax.set_title(shorten(query, 80))
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=1, frameon=False)
+        # The legend tells documents apart by marker; its colour must not suggest a method.
+        legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=1, frameon=False)
+        for handle in legend.legend_handles:
+            handle.set_facecolor("white")
+            handle.set_edgecolor("black")
         ax.grid(axis="y", visible=False)
     return fig

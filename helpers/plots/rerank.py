@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from helpers.model.base import RerankResult
-from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
+from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, OKABE_ITO, shorten, tutorial_style
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's SVG chart needs none of it
     from matplotlib.figure import Figure
@@ -170,18 +170,18 @@ def rerank_scores(
     ]
     scores = np.array([r.score for r in results])
     rows = np.arange(len(results))
-    panels = [(scores, reranker, METHOD_COLORS["rerank"])]
+    panels = [(scores, reranker, "rerank")]
     if first_stage_scores is not None:
         first = np.asarray(first_stage_scores, dtype=float)
-        panels.insert(0, (first[[r.index for r in results]], first_stage, METHOD_COLORS["bm25"]))
+        panels.insert(0, (first[[r.index for r in results]], first_stage, "bm25"))
 
     with tutorial_style():
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=(6 + 3.5 * len(panels), 1.3 + 0.5 * len(results)), layout="constrained")
         axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
-        for ax, (values, name, color) in zip(axes, panels):
-            ax.barh(rows, values, color=color, height=0.6)
+        for ax, (values, name, method) in zip(axes, panels):
+            ax.barh(rows, values, color=METHOD_COLORS[method], hatch=METHOD_HATCHES[method], height=0.6)
             for row, value in zip(rows, values):
                 ax.text(value, row, f" {value:.3f}", va="center", ha="left" if value >= 0 else "right", fontsize=11)
             low, high = min(0.0, values.min()), max(0.0, values.max())

@@ -27,6 +27,17 @@ METHOD_COLORS = {
     "weighted": OKABE_ITO["purple"],
 }
 
+# A hatch per method as well, so that methods differ by more than hue (in print, and for
+# readers who cannot tell orange from vermillion).
+METHOD_HATCHES = {
+    "dense": "",
+    "bm25": "//",
+    "hybrid": "..",
+    "rerank": "xx",
+    "rrf": "..",
+    "weighted": "\\\\",
+}
+
 SEQUENTIAL_CMAP = "cividis"  # perceptually uniform and colour-blind safe
 
 _RC = {
@@ -41,6 +52,8 @@ _RC = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "figure.dpi": 100,
+    "hatch.color": "white",
+    "hatch.linewidth": 1.0,
 }
 
 
