@@ -12,10 +12,13 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 MODEL_NOTEBOOKS = [
+    "00_scoring_primer.ipynb",
     "01_dense_embeddings.ipynb",
     "03_reranking.ipynb",
     "04_compare_dense_sparse_rerank.ipynb",
     "05_hybrid_search_milvus_lite.ipynb",
+    "solutions/01_dense_embeddings.ipynb",
+    "solutions/03_reranking.ipynb",
 ]
 PERTURBED = {"ATEN_CPU_CAPABILITY": "default", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
