@@ -12,7 +12,7 @@ def _name(spec: str) -> str:
 
 
 def _pins(specs) -> dict[str, str]:
-    return {_name(s): re.split(r"==?", s.split("#")[0].strip(), maxsplit=1)[1].strip() for s in specs}
+    return {_name(s): re.split(r"==?", s.split("#")[0].split(";")[0].strip(), maxsplit=1)[1].strip() for s in specs}
 
 
 def _environment_yml() -> dict[str, str]:
