@@ -19,12 +19,15 @@ EXTRAS=${EXTRAS:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# pip warns once per package about index folders in some machine-wide pip settings: noise here.
+quiet() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+
 start=$(date +%s)
 # 1. Every pinned wheel of the tree, plus what an editable install needs to build (setuptools).
-"$PYTHON" -m pip download --quiet --dest "$WH" -c constraints.txt ${PIP_DOWNLOAD_ARGS:-} \
+quiet "$PYTHON" -m pip download --quiet --dest "$WH" -c constraints.txt ${PIP_DOWNLOAD_ARGS:-} \
     ".$EXTRAS" "setuptools>=69" wheel
 # 2. The helpers package itself, as a wheel (for a room that installs without the repository).
-"$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$WH" .
+quiet "$PYTHON" -m pip wheel --quiet --no-deps --wheel-dir "$WH" .
 built=$(date +%s)
 
 # 3. The proof: a fresh venv, no index, no pip configuration, only the folder.
