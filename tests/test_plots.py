@@ -240,3 +240,18 @@ def test_query_ranks_legend_names_documents_in_a_neutral_colour():
     assert [t.get_text() for t in legend.get_texts()] == ["doc A", "doc B"]
     for handle in legend.legend_handles:
         assert tuple(handle.get_facecolor()[0]) == to_rgba("white")
+
+
+def test_japanese_labels_are_drawn_with_a_japanese_font_not_empty_boxes():
+    import warnings
+
+    import numpy as np
+
+    from helpers.plots.dense import similarity_bars
+    from helpers.plots.style import font_family
+
+    assert font_family() == ("DejaVu Sans", "IPAexGothic")
+    fig = similarity_bars(np.array([0.2, 0.6]), ["人工知能の歴史", "チューリング"], "チューリングはどこで生まれた？")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" otherwise
+        fig.canvas.draw()
