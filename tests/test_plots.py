@@ -255,3 +255,20 @@ def test_japanese_labels_are_drawn_with_a_japanese_font_not_empty_boxes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" otherwise
         fig.canvas.draw()
+
+
+def test_ndcg_by_collection_draws_one_bar_per_value_from_zero():
+    from helpers.plots.languages import ndcg_by_collection
+
+    ndcg = {"BM25": {"JSQuAD": 0.94, "SciFact": 0.686}, "dense": {"JSQuAD": 0.77}}
+    fig = ndcg_by_collection(ndcg, ["JSQuAD", "SciFact"])
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if np.isfinite(p.get_width())]
+    assert sorted(round(b.get_width(), 3) for b in bars) == [0.686, 0.77, 0.94]
+    assert all(b.get_x() == 0 for b in bars) and ax.get_xlim()[0] == 0
+    rows = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())
+    assert [name for _, name in rows] == ["dense", "BM25"]  # first method on top
+    assert sorted(str(b.get_hatch() or "") for b in bars) == ["", "", "//"]  # the second collection is hatched
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["JSQuAD", "SciFact"]
+    with pytest.raises(ValueError, match="one or two collections"):
+        ndcg_by_collection(ndcg, [])
