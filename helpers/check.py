@@ -16,10 +16,12 @@ from importlib import metadata
 DISTRIBUTION = "retrieval-tutorial-helpers"
 
 
-def requirements(extras: bool = False) -> list[tuple[str, str]]:
+def requirements(extras: bool = False, environment: dict[str, str] | None = None) -> list[tuple[str, str]]:
     """Return ``(package, pinned version)`` for each requirement; ``extras=True`` gives the optional ones instead.
 
-    A requirement whose marker excludes this machine (``milvus-lite`` on Windows) is left out.
+    A requirement whose marker excludes this machine (``milvus-lite`` on Windows) is left out;
+    ``environment`` overrides marker variables to ask about another machine, e.g.
+    ``{"sys_platform": "win32"}``.
     """
     from packaging.requirements import Requirement
 
@@ -28,7 +30,7 @@ def requirements(extras: bool = False) -> list[tuple[str, str]]:
         req = Requirement(line)
         if ("extra" in str(req.marker or "")) != extras:
             continue
-        if req.marker is not None and not req.marker.evaluate({"extra": "test"}):
+        if req.marker is not None and not req.marker.evaluate({**(environment or {}), "extra": "test"}):
             continue
         pins = [spec.version for spec in req.specifier if spec.operator == "=="]
         if pins:
