@@ -255,6 +255,14 @@ def test_japanese_labels_are_drawn_with_a_japanese_font_not_empty_boxes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" otherwise
         fig.canvas.draw()
+    # IPAexGothic has no bold: bold labels are drawn regular, without a log line in every notebook output.
+    import logging
+
+    logger = logging.getLogger("matplotlib.font_manager")
+    bold = logger.makeRecord(logger.name, logging.WARNING, __file__, 0,
+                             "findfont: Failed to find font weight %s for %s, now using %d.", ("bold", "IPAexGothic", 400), None)
+    other = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, "findfont: Font family %s not found.", ("X",), None)
+    assert not logger.filter(bold) and logger.filter(other)
 
 
 def test_ndcg_by_collection_draws_one_bar_per_value_from_zero():

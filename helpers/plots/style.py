@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,7 +77,18 @@ def font_family() -> tuple[str, ...]:
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(str(font))
+    # IPAexGothic has one weight: bold Japanese is drawn regular, and saying so on every bold
+    # title would fill the notebooks' outputs.
+    logging.getLogger("matplotlib.font_manager").addFilter(_NoBoldIPAexWarning())
     return ("DejaVu Sans", "IPAexGothic")
+
+
+class _NoBoldIPAexWarning:
+    """Drops matplotlib's "Failed to find font weight bold for IPAexGothic" log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("findfont: Failed to find font weight") and "IPAexGothic" in message)
 
 
 @contextmanager
