@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 HOST   ?= 127.0.0.1
 
-.PHONY: lab test test-fast app check clean
+.PHONY: lab test test-fast app check warm wheelhouse clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test-fast: $(STAMP)  ## set up, then run the fast tier: no model, no subprocess,
 
 app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
 	$(if $(TOKEN),RETRIEVAL_APP_TOKEN='$(TOKEN)') HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866)
+
+warm: $(STAMP)  ## before class: run every notebook once (outputs discarded) and encode the app's corpora, so every cache is built
+	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python scripts/warm.py $(NOTEBOOKS) $(if $(LIMIT),--limit $(LIMIT))
+
+wheelhouse:  ## build an offline wheelhouse in wheelhouse/ and prove it installs into a fresh venv with no index
+	scripts/wheelhouse.sh wheelhouse
 
 check: $(STAMP)  ## print the setup checker's report
 	HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.check

@@ -20,6 +20,7 @@ pytest_plugins = ["pytester"]
 SLOW_FIXTURES = {
     "minilm",  # the real all-MiniLM-L6-v2
     "onnx_minilm",  # the same on ONNX Runtime (exported on first use)
+    "multilingual",  # the multilingual Universal Sentence Encoder (numpy, 31 MB of weights)
     "tiny_cross_encoder",  # a small cross-encoder the tests build
     "run_python",  # a Python subprocess
     "pytester",  # pytest in a subprocess

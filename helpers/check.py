@@ -10,22 +10,31 @@ from __future__ import annotations
 
 import os
 import platform
-import re
 import sys
 from importlib import metadata
 
 DISTRIBUTION = "retrieval-tutorial-helpers"
 
 
-def requirements(extras: bool = False) -> list[tuple[str, str]]:
-    """Return ``(package, pinned version)`` for each requirement; ``extras=True`` gives the optional ones instead."""
+def requirements(extras: bool = False, environment: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """Return ``(package, pinned version)`` for each requirement; ``extras=True`` gives the optional ones instead.
+
+    A requirement whose marker excludes this machine (``milvus-lite`` on Windows) is left out;
+    ``environment`` overrides marker variables to ask about another machine, e.g.
+    ``{"sys_platform": "win32"}``.
+    """
+    from packaging.requirements import Requirement
+
     pairs = []
-    for req in metadata.requires(DISTRIBUTION) or []:
-        if ("extra ==" in req) != extras:
+    for line in metadata.requires(DISTRIBUTION) or []:
+        req = Requirement(line)
+        if ("extra" in str(req.marker or "")) != extras:
             continue
-        match = re.match(r"^([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)", req)
-        if match:
-            pairs.append((match.group(1), match.group(2)))
+        if req.marker is not None and not req.marker.evaluate({**(environment or {}), "extra": "test"}):
+            continue
+        pins = [spec.version for spec in req.specifier if spec.operator == "=="]
+        if pins:
+            pairs.append((req.name, pins[0]))
     return pairs
 
 

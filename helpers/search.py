@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from helpers.fusion import ranks, reciprocal_rank_fusion, weighted_sum
+from helpers.language import language_note
 from helpers.model.base import check_texts
 from helpers.model.tokens import token_offsets
 from helpers.validation import EmptyQueryError, check_number, check_positive_int, check_query
@@ -456,7 +457,11 @@ class Search:
         return reranked
 
     def _notes(self, query: str) -> tuple[str, ...]:
-        """Warn when the models read only the beginning of a long query."""
+        """Warn when the query is not English and a model is English-only, or when a model reads only its beginning."""
+        language = language_note(query, self.dense_ef, self.rerank_fn)
+        return ((language,) if language else ()) + self._length_notes(query)
+
+    def _length_notes(self, query: str) -> tuple[str, ...]:
         model = getattr(self.dense_ef, "model", None)
         tokenizer, limit = getattr(model, "tokenizer", None), getattr(model, "max_seq_length", None)
         if tokenizer is None or limit is None:

@@ -4,8 +4,12 @@ from pathlib import Path
 
 import pytest
 
-# notebook path (relative to this folder) -> BEIR dataset it evaluates on; the solutions need none
-NEEDS_DATA = {"06_evaluate_on_scifact.ipynb": "scifact"}
+# notebook path (relative to this folder) -> BEIR dataset it evaluates on
+NEEDS_DATA = {
+    "06_evaluate_on_scifact.ipynb": "scifact",
+    "08_japanese_track.ipynb": "jsquad_valid",
+    "solutions/08_japanese_track.ipynb": "jsquad_valid",
+}
 HERE = Path(__file__).parent
 
 

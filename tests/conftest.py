@@ -43,6 +43,14 @@ def minilm():
     return sentence_transformer("all-MiniLM-L6-v2")
 
 
+@pytest.fixture(scope="session")
+def multilingual():
+    """The multilingual Universal Sentence Encoder embedding function (bundled weights, numpy only)."""
+    from helpers.model.multilingual import UniversalSentenceEncoderEmbeddingFunction
+
+    return UniversalSentenceEncoderEmbeddingFunction()
+
+
 @pytest.fixture
 def blog_docs():
     """The three documents of the pymilvus blog's examples."""

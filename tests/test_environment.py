@@ -12,7 +12,7 @@ def _name(spec: str) -> str:
 
 
 def _pins(specs) -> dict[str, str]:
-    return {_name(s): re.split(r"==?", s.split("#")[0].strip(), maxsplit=1)[1].strip() for s in specs}
+    return {_name(s): re.split(r"==?", s.split("#")[0].split(";")[0].strip(), maxsplit=1)[1].strip() for s in specs}
 
 
 def _environment_yml() -> dict[str, str]:
@@ -105,3 +105,23 @@ def test_missing_test_tools_are_optional_not_failures(monkeypatch):
     assert optional["nbval"][0] and optional["nbval"][1].startswith("[--] nbval 0.0.0 (want 0.11.0")
     required = check.check_packages()
     assert all(ok for ok, _ in required) and not any("pytest" in line for _, line in required)
+
+
+_WINDOWS = {"sys_platform": "win32", "platform_system": "Windows", "os_name": "nt", "extra": ""}
+_LINUX = {"sys_platform": "linux", "platform_system": "Linux", "os_name": "posix", "extra": ""}
+
+
+def test_only_milvus_lite_is_skipped_on_windows():
+    from packaging.requirements import Requirement
+
+    requirements = [Requirement(r) for r in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]]
+    assert {r.name for r in requirements if r.marker and not r.marker.evaluate(_WINDOWS)} == {"milvus-lite"}
+    assert all(r.marker is None or r.marker.evaluate(_LINUX) for r in requirements)
+
+
+def test_setup_checker_does_not_ask_for_milvus_lite_on_windows():
+    from helpers import check
+
+    assert "milvus-lite" in dict(check.requirements())  # this Linux machine
+    windows = dict(check.requirements(environment={"sys_platform": "win32"}))
+    assert "milvus-lite" not in windows and "pymilvus" in windows

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers.exercises import Verdict, bm25, compare, dense, milvus, primer, rerank, scifact
+from helpers.exercises import Verdict, bm25, compare, dense, japanese, milvus, primer, rerank, scifact
 from helpers.model.base import RerankResult
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
 
@@ -27,6 +27,7 @@ NO_ANSWER_CHECKS = [
     milvus.check_rrf_winner,
     scifact.check_ndcg_one_relevant,
     scifact.check_tuning_split,
+    japanese.check_terms,
 ]
 
 
@@ -139,3 +140,17 @@ def test_scifact_checks():
     assert says(scifact.check_ndcg_one_relevant(1 / 3), False, "MRR")
     assert says(scifact.check_tuning_split("Train"), True)
     assert says(scifact.check_tuning_split("test"), False, "flatters")
+
+
+def test_japanese_checks():
+    assert says(japanese.check_terms(["チューリング", "生まれる"]), True, "dictionary form")
+    assert says(japanese.check_terms(["チューリング", "は", "生まれる"]), False, "particles")
+    assert says(japanese.check_terms(["チューリング", "生まれました"]), False, "生まれる")
+    assert says(japanese.check_terms(["生まれる", "チューリング"]), False, "order")
+    assert says(japanese.check_terms("チューリング 生まれる"), False, "list of strings")
+    ndcg = {"BM25": {"JSQuAD (ja)": 0.94, "SciFact (en)": 0.686}, "dense": {"JSQuAD (ja)": 0.77}, "RRF": {"SciFact (en)": 0.713}}
+    assert japanese.check_best_method(..., ndcg).correct is None
+    assert says(japanese.check_best_method("BM25", ndcg), True, "0.940")
+    assert says(japanese.check_best_method("dense", ndcg), False, "BM25 scores 0.940")
+    assert says(japanese.check_best_method("RRF", ndcg), False, "one of the method names")  # not run on JSQuAD
+    assert says(japanese.check_best_method("RRF", ndcg, "SciFact (en)"), True)

@@ -240,3 +240,43 @@ def test_query_ranks_legend_names_documents_in_a_neutral_colour():
     assert [t.get_text() for t in legend.get_texts()] == ["doc A", "doc B"]
     for handle in legend.legend_handles:
         assert tuple(handle.get_facecolor()[0]) == to_rgba("white")
+
+
+def test_japanese_labels_are_drawn_with_a_japanese_font_not_empty_boxes():
+    import warnings
+
+    import numpy as np
+
+    from helpers.plots.dense import similarity_bars
+    from helpers.plots.style import font_family
+
+    assert font_family() == ("DejaVu Sans", "IPAexGothic")
+    fig = similarity_bars(np.array([0.2, 0.6]), ["人工知能の歴史", "チューリング"], "チューリングはどこで生まれた？")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph ... missing from font(s)" otherwise
+        fig.canvas.draw()
+    # IPAexGothic has no bold: bold labels are drawn regular, without a log line in every notebook output.
+    import logging
+
+    logger = logging.getLogger("matplotlib.font_manager")
+    bold = logger.makeRecord(logger.name, logging.WARNING, __file__, 0,
+                             "findfont: Failed to find font weight %s for %s, now using %d.", ("bold", "IPAexGothic", 400), None)
+    other = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, "findfont: Font family %s not found.", ("X",), None)
+    assert not logger.filter(bold) and logger.filter(other)
+
+
+def test_ndcg_by_collection_draws_one_bar_per_value_from_zero():
+    from helpers.plots.languages import ndcg_by_collection
+
+    ndcg = {"BM25": {"JSQuAD": 0.94, "SciFact": 0.686}, "dense": {"JSQuAD": 0.77}}
+    fig = ndcg_by_collection(ndcg, ["JSQuAD", "SciFact"])
+    ax = fig.axes[0]
+    bars = [p for p in ax.patches if np.isfinite(p.get_width())]
+    assert sorted(round(b.get_width(), 3) for b in bars) == [0.686, 0.77, 0.94]
+    assert all(b.get_x() == 0 for b in bars) and ax.get_xlim()[0] == 0
+    rows = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())
+    assert [name for _, name in rows] == ["dense", "BM25"]  # first method on top
+    assert sorted(str(b.get_hatch() or "") for b in bars) == ["", "", "//"]  # the second collection is hatched
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["JSQuAD", "SciFact"]
+    with pytest.raises(ValueError, match="one or two collections"):
+        ndcg_by_collection(ndcg, [])

@@ -4,7 +4,7 @@ from matplotlib.figure import Figure
 
 from helpers.model import DefaultEmbeddingFunction
 from helpers.plots.dense import similarity_bars, similarity_heatmap
-from helpers.widgets.dense import EMPTY_QUERY, query_similarity, update
+from helpers.widgets.dense import EMPTY_QUERY, query_similarity, render, update
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +55,17 @@ def test_the_widget_redraws_through_update_when_the_query_changes(ef, blog_docs,
     box, _ = module.similarity_widget(ef, blog_docs, value="first").children
     box.value = "Where was Turing born?"
     assert seen == ["first", "Where was Turing born?"] and box.continuous_update is False
+
+
+def test_render_warns_before_the_chart_when_the_query_is_japanese_and_the_model_english_only(ef, blog_docs):
+    vectors = np.stack(ef.encode_documents(blog_docs))
+    note, fig = render(ef, "チューリングはどこで生まれた？", blog_docs, vectors)
+    assert note.startswith("This text looks Japanese, but all-MiniLM-L6-v2 was trained on English only")
+    assert isinstance(fig, Figure)
+    assert len(render(ef, "Where was Turing born?", blog_docs, vectors)) == 1  # English: the chart alone
+
+
+def test_render_gives_no_note_for_a_multilingual_model(multilingual, blog_docs):
+    vectors = np.stack(multilingual.encode_documents(blog_docs))
+    (fig,) = render(multilingual, "チューリングはどこで生まれた？", blog_docs, vectors)
+    assert isinstance(fig, Figure)

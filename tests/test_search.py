@@ -338,3 +338,10 @@ def test_token_vector_cache_is_kept_per_backend(search, onnx_functions, tmp_path
     onnx = Search(DOCS, dense_ef=dense_ef, rerank_fn=type(rerank_fn)(backend="onnx"), **shared)
     assert len(list(tmp_path.glob("maxsim-tokens-*.npz"))) == 2
     assert onnx.rerank_fn.cache_info()["misses"] == len(DOCS)  # encoded by ONNX, not loaded from torch's file
+
+
+def test_japanese_query_gets_a_note_that_the_models_are_english_only(search):
+    result = search.search("チューリングはどこで生まれましたか？")
+    assert len(result.notes) == 1
+    assert result.notes[0].startswith("This text looks Japanese, but all-MiniLM-L6-v2 was trained on English only")
+    assert "This text looks Japanese" in result.table(3)._repr_html_()

@@ -88,3 +88,9 @@ def test_widget_redraws_when_the_query_changes(search):
     assert bytes(scores_image.value).startswith(b"<?xml")
     text_box.value = ""
     assert "Type a query" in table.value and shift_image.layout.display == "none"
+
+
+def test_a_japanese_query_shows_the_english_only_note_above_the_table(search):
+    view = update(search, "チューリングはどこで生まれた？")
+    assert view.message.startswith("This text looks Japanese")
+    assert view.table_html.startswith("<p><b>Note:</b> This text looks Japanese")

@@ -1,9 +1,13 @@
-"""Shared look of every plot: Okabe-Ito colours, large fonts, light grids."""
+"""Shared look of every plot: Okabe-Ito colours, large fonts, light grids, and glyphs for Japanese."""
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import logging
 from contextlib import contextmanager
 from collections.abc import Iterator
+from pathlib import Path
 
 # Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -57,12 +61,43 @@ _RC = {
 }
 
 
+@functools.cache
+def font_family() -> tuple[str, ...]:
+    """Fonts to draw text with: matplotlib's DejaVu Sans, then IPAexGothic for kana and kanji.
+
+    IPAexGothic ships in the ``matplotlib-fontja`` package; it is registered with matplotlib
+    here, once, without importing that package (whose import changes global settings).
+    matplotlib draws each character with the first font that has it, so Latin text looks as
+    before and a Japanese query or title is readable instead of empty boxes.
+    """
+    spec = importlib.util.find_spec("matplotlib_fontja")
+    font = Path(spec.submodule_search_locations[0]) / "fonts" / "ipaexg.ttf" if spec else None
+    if font is None or not font.is_file():
+        return ("DejaVu Sans",)
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(str(font))
+    # IPAexGothic has one weight: bold Japanese is drawn regular, and saying so on every bold
+    # title would fill the notebooks' outputs.
+    logging.getLogger("matplotlib.font_manager").addFilter(_NoBoldIPAexWarning())
+    return ("DejaVu Sans", "IPAexGothic")
+
+
+class _NoBoldIPAexWarning:
+    """Drops matplotlib's "Failed to find font weight bold for IPAexGothic" log line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (message.startswith("findfont: Failed to find font weight") and "IPAexGothic" in message)
+
+
 @contextmanager
 def tutorial_style() -> Iterator[None]:
     """Apply the tutorial's style inside a ``with`` block, leaving global settings untouched."""
     import matplotlib as mpl  # here, not at the top: the palette alone (e.g. for SVG charts) needs no matplotlib
 
-    with mpl.rc_context({**_RC, "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values()))}):
+    rc = {**_RC, "font.family": list(font_family()), "axes.prop_cycle": mpl.cycler(color=list(OKABE_ITO.values()))}
+    with mpl.rc_context(rc):
         yield
 
 

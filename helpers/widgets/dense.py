@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.language import language_note
 from helpers.plots.dense import similarity_bars
 from helpers.widgets import live_view, query_box, readable_query
 
@@ -42,6 +43,14 @@ def update(ef: Any, query: str, docs: Sequence[str], doc_vectors: np.ndarray) ->
     return scores, similarity_bars(scores, docs, query)
 
 
+def render(ef: Any, query: str, docs: Sequence[str], doc_vectors: np.ndarray) -> list[Any]:
+    """What the widget's output area shows, in order: a note when the query is not English and
+    ``ef`` is English-only (:func:`helpers.language.language_note`), then the chart or the hint."""
+    result = update(ef, query, docs, doc_vectors)
+    note = language_note(query, ef)
+    return ([note] if note else []) + [result if isinstance(result, str) else result[1]]
+
+
 def similarity_widget(ef: Any, docs: Sequence[str], value: str = "Who was Alan Turing?") -> Any:
     """A Text box (press Enter) above a bar chart of the query's similarity to each document.
 
@@ -61,8 +70,4 @@ def similarity_widget(ef: Any, docs: Sequence[str], value: str = "Who was Alan T
     doc_vectors = np.stack(ef.encode_documents(list(docs)))
     box = query_box(value)
 
-    def render() -> list[Any]:
-        result = update(ef, box.value, docs, doc_vectors)
-        return [result if isinstance(result, str) else result[1]]
-
-    return live_view([box], render)
+    return live_view([box], lambda: render(ef, box.value, docs, doc_vectors))

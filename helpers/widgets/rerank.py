@@ -37,6 +37,9 @@ class RerankView:
         One line per judged-relevant candidate: its rank before and after.
     figure : Figure
         The rank-shift chart.
+    notes : tuple of str
+        Notes for the learner from the search, e.g. that the query is not English and the
+        reranker is English-only (:func:`helpers.language.language_note`).
     """
 
     query: str
@@ -45,6 +48,7 @@ class RerankView:
     reranked_ids: list[str]
     moves: list[str]
     figure: Figure
+    notes: tuple[str, ...] = ()
 
 
 def reranker_name(rerank_fn: Any) -> str:
@@ -99,7 +103,7 @@ def update(
         relevant=relevant if any(relevant) else None,
     )
     ids = [result.doc_ids[p] for p in candidates]
-    return RerankView(query, first_stage, ids, [ids[i] for i in reranked], moves, figure)
+    return RerankView(query, first_stage, ids, [ids[i] for i in reranked], moves, figure, result.notes)
 
 
 def rerank_widget(
@@ -135,6 +139,7 @@ def rerank_widget(
         view = update(search, box.value, stage.value, queries.get(box.value))
         if isinstance(view, str):
             return [view]
-        return ["\n".join(view.moves) or "No judged document for this query: stars mark none.", view.figure]
+        moves = "\n".join(view.moves) or "No judged document for this query: stars mark none."
+        return [*view.notes, moves, view.figure]
 
     return live_view([box, stage], render)
