@@ -112,7 +112,7 @@ def load_model(
     key = (factory.__module__, factory.__qualname__, target, repr(sorted(kwargs.items())))
 
     def build() -> Any:
-        with _quiet_weight_loading():
+        with quiet_weight_loading():
             if Path(target).is_dir():
                 return factory(target, **kwargs)
             return _load_from_hub(target, factory, kind, hint, kwargs)
@@ -128,7 +128,8 @@ def _cached(key: tuple, build: Callable[[], Any]) -> Any:
 
 
 @contextmanager
-def _quiet_weight_loading() -> Iterator[None]:
+def quiet_weight_loading() -> Iterator[None]:
+    """Switch transformers' "Loading weights" progress bar off while a model loads (a context manager)."""
     # transformers draws a "Loading weights" bar with a speed in it: noise in every notebook.
     # Factories that use transformers import it before they are called (SentenceTransformer,
     # CrossEncoder); one that does not (the ONNX Runtime encoder) must not pay 1.2 CPU-s to import it.

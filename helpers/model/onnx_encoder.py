@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from helpers.atomic import replace_atomic
-from helpers.loading import load_model
+from helpers.loading import load_model, quiet_weight_loading
 from helpers.validation import check_positive_int, check_texts
 
 __all__ = [
@@ -180,7 +180,8 @@ def export_onnx(model_dir: str | Path, destination: str | Path, precision: str =
     from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    with quiet_weight_loading():
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
     inputs = ["input_ids", "attention_mask"]
     if "token_type_ids" in inspect.signature(model.forward).parameters:
         inputs.append("token_type_ids")
