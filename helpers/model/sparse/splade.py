@@ -35,6 +35,7 @@ from scipy.sparse import csr_array
 
 from helpers.loading import SPLADE_TINY, masked_lm
 from helpers.model.base import BaseEmbeddingFunction, check_texts
+from helpers.model.sparse.decode import decode_rows
 
 __all__ = ["SpladeEmbeddingFunction", "SPLADE_PRECISIONS", "TruncationWarning"]
 
@@ -147,14 +148,17 @@ class SpladeEmbeddingFunction(BaseEmbeddingFunction):
 
     def decode(self, vectors: Any, top: int | None = None) -> list[dict[str, float]]:
         """``{word piece: weight}`` per row of ``vectors``, largest first (at most ``top`` each)."""
-        rows = csr_array(vectors)
-        result = []
-        for i in range(rows.shape[0]):
-            start, end = rows.indptr[i], rows.indptr[i + 1]
-            order = np.argsort(-rows.data[start:end], kind="stable")[:top]
-            ids, weights = rows.indices[start:end][order], rows.data[start:end][order]
-            result.append(dict(zip(self.tokenizer.convert_ids_to_tokens(ids.tolist()), weights.tolist())))
-        return result
+        return decode_rows(vectors, self.tokenizer.convert_ids_to_tokens, top)
+
+    def expansion(self, text: str, top: int = 20, as_query: bool = True) -> list[tuple[str, float, bool]]:
+        """The ``top`` heaviest terms of ``text``'s vector: ``(word piece, weight, occurs in the text)``.
+
+        A term that does not occur in the text is an expansion the model added.
+        """
+        text = check_texts([text], "text")[0]
+        vector = self.encode_queries([text]) if as_query else self.encode_documents([text])
+        own = set(self.tokenizer.tokenize((self.query_instruction if as_query else self.doc_instruction) + text))
+        return [(term, weight, term in own) for term, weight in self.decode(vector, top=top)[0].items()]
 
     def _token_ids(self, texts: list[str]) -> list[list[int]]:
         """Word-piece ids with special tokens, cut to ``max_length`` as the tokenizer would cut them."""
