@@ -43,4 +43,4 @@ def test_bm25_vs_splade_draws_each_methods_terms_heaviest_first():
     fig = bm25_vs_splade({"ture": 1.0, "born": 2.0}, {"turing": 3.0}, "Turing was born")
     left, right = fig.axes
     assert [t.get_text() for t in left.get_yticklabels()] == ["born", "ture"]  # heaviest first (top row)
-    assert left.get_title() == "BM25: 2 terms" and right.get_title() == "SPLADE: 1 terms"
+    assert left.get_title(loc="left") == "BM25: 2 terms" and right.get_title(loc="left") == "SPLADE: 1 terms"
