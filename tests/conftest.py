@@ -51,6 +51,31 @@ def multilingual():
     return UniversalSentenceEncoderEmbeddingFunction()
 
 
+@pytest.fixture(scope="session")
+def splade():
+    """Our SpladeEmbeddingFunction on the bundled SPLADE-tiny."""
+    from helpers.model.sparse import SpladeEmbeddingFunction
+
+    return SpladeEmbeddingFunction(batch_size=4)
+
+
+@pytest.fixture(scope="session")
+def pymilvus_splade():
+    """pymilvus-model's SpladeEmbeddingFunction on the same local model, one text per batch.
+
+    One text per batch, because pymilvus-model takes the maximum over padding positions too
+    (a text's vector then depends on its batch mates). Its ``batch_encode_plus`` call is routed
+    to the tokenizer's ``__call__``: transformers 5 removed that method.
+    """
+    from pymilvus.model.sparse import SpladeEmbeddingFunction
+
+    from helpers.loading import bundled_splade_path
+
+    ef = SpladeEmbeddingFunction(str(bundled_splade_path()), batch_size=1, device="cpu")
+    ef.model.tokenizer.batch_encode_plus = ef.model.tokenizer.__call__
+    return ef
+
+
 @pytest.fixture
 def blog_docs():
     """The three documents of the pymilvus blog's examples."""

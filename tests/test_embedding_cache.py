@@ -264,3 +264,25 @@ def test_invalid_unicode_is_named_before_any_encoding_and_hashing_never_fails(tm
         encode_documents_cached(ef, ["fine", "half \ud83d emoji"], tmp_path, show_progress=False)
     assert ef.encoded == 0
     assert corpus_hash(["\ud800"]) != corpus_hash(["\ud801"])
+
+
+def test_cached_sparse_round_trips_and_computes_once(tmp_path):
+    from scipy.sparse import csr_array
+
+    matrix = csr_array(np.array([[0.0, 1.5, 0.0], [0.0, 0.0, 0.0], [2.0, 0.0, 0.25]], dtype=np.float32))
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return matrix
+
+    first = embedding_cache.cached_sparse("splade-test", "k1", compute, tmp_path)
+    second = embedding_cache.cached_sparse("splade-test", "k1", compute, tmp_path)
+    assert calls == [1] and second.shape == (3, 3)
+    np.testing.assert_array_equal(first.toarray(), matrix.toarray())
+    np.testing.assert_array_equal(second.toarray(), matrix.toarray())
+    assert [p.name for p in tmp_path.iterdir()] == ["splade-test-k1.npz"]  # no temporary file left
+    (tmp_path / "splade-test-k1.npz").write_bytes(b"damaged")
+    with pytest.warns(embedding_cache.CacheWarning, match="damaged"):
+        again = embedding_cache.cached_sparse("splade-test", "k1", compute, tmp_path)
+    assert calls == [1, 1] and again.nnz == 3

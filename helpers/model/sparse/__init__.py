@@ -1,4 +1,5 @@
-"""Sparse embeddings: BM25 with pymilvus.model's API, offline analyzers for English and Japanese.
+"""Sparse embeddings with pymilvus.model's API: BM25 (offline analyzers for English and Japanese)
+and learned SPLADE vectors (torch and the model load on first use).
 
 >>> from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
 >>> bm25_ef = BM25EmbeddingFunction(build_default_analyzer(language="en"))
@@ -14,6 +15,7 @@ from helpers.model.sparse.analyzers import (
     build_default_analyzer,
 )
 from helpers.model.sparse.bm25 import BM25EmbeddingFunction, NotFittedError, TermContributions
+from helpers.model.sparse.splade import SpladeEmbeddingFunction, TruncationWarning
 
 __all__ = [
     "BM25EmbeddingFunction",
@@ -26,4 +28,7 @@ __all__ = [
     "LowercaseFilter",
     "StopwordFilter",
     "SnowballStemmer",
+    "SpladeEmbeddingFunction",
+    "TruncationWarning",
 ]
+

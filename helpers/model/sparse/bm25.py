@@ -32,6 +32,7 @@ from scipy.sparse import csr_array
 
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.sparse.analyzers import Analyzer, build_default_analyzer
+from helpers.model.sparse.decode import decode_rows
 from helpers.model.sparse.params import FORMAT_VERSION, read_params, write_params
 from helpers.validation import check_number
 
@@ -397,11 +398,7 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
         rows = csr_array(vectors)
         if rows.shape[1] != self.dim:
             raise ValueError(f"vectors have {rows.shape[1]} columns but this vocabulary has {self.dim}")
-        decoded = []
-        for start, end in zip(rows.indptr[:-1], rows.indptr[1:]):
-            order = start + np.argsort(-rows.data[start:end], kind="stable")
-            decoded.append({vocabulary[column]: float(rows.data[i]) for i, column in zip(order, rows.indices[order])})
-        return decoded
+        return decode_rows(rows, lambda columns: [vocabulary[c] for c in columns])
 
     # --------------------------------------------------------- save / load
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> None:
