@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from helpers.exercises.verdict import Verdict, as_number, close, right, unanswered, wrong
+from helpers.exercises.verdict import Verdict, check_number, right, unanswered, wrong
 
 
 def check_terms(answer: Any, analyzer: Callable[[str], list[str]], text: str) -> Verdict:
@@ -36,11 +36,8 @@ def check_document_weight(answer: Any, ef: Any, docs: Sequence[str], term: str, 
     if (pending := unanswered(answer, hint)) is not None:
         return pending
     truth = ef.decode(ef.encode_documents([docs[doc]]))[0][term]
-    value = as_number(answer)
-    if value is None:
-        return wrong(f"give a number, not {answer!r}")
-    if close(value, truth):
-        return right(f"{truth:.4f}: a longer-than-average document gets a little less than 1 for one occurrence")
-    if close(value, 1.0):
-        return wrong("that is the weight with b = 0; with b = 0.75 the document's length |D| / avgdl counts")
-    return wrong(f"{value:.4g} is not it. {hint}")
+    return check_number(
+        answer, truth, hint=hint,
+        explain=f"{truth:.4f}: a longer-than-average document gets a little less than 1 for one occurrence",
+        mistakes=[(1.0, "that is the weight with b = 0; with b = 0.75 the document's length |D| / avgdl counts")],
+    )

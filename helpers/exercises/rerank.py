@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises.verdict import Verdict, as_number, close, right, unanswered, wrong
+from helpers.exercises.verdict import Verdict, check_number, right, unanswered, wrong
 
 # Cosines of 3 query word pieces (rows) with 4 document word pieces (columns).
 SIMILARITIES = np.array(
@@ -20,22 +20,17 @@ SIMILARITIES = np.array(
 
 def check_maxsim(answer: Any) -> Verdict:
     """Exercise 1: the MaxSim score of ``SIMILARITIES`` as ``MaxSimRerankFunction`` computes it."""
-    hint = "take each query piece's (row's) best match, then average those maxima"
-    if (pending := unanswered(answer, hint)) is not None:
-        return pending
-    value = as_number(answer)
-    if value is None:
-        return wrong(f"give a number, not {answer!r}")
     row_max = SIMILARITIES.max(axis=1)
-    if close(value, row_max.mean()):
-        return right(f"mean(0.9, 0.6, 0.5) = {row_max.mean():.4f}; ColBERT would report the sum, {row_max.sum():.1f}")
-    if close(value, row_max.sum()):
-        return wrong("that is ColBERT's sum; ours divides by the number of query pieces (the mean)")
-    if close(value, SIMILARITIES.max(axis=0).mean()):
-        return wrong("you took each document piece's best match (columns); MaxSim goes from the query's pieces")
-    if close(value, SIMILARITIES.mean()):
-        return wrong("that averages every pair; MaxSim keeps only each query piece's best match")
-    return wrong(f"{value:.4g} is not it. {hint}")
+    return check_number(
+        answer, row_max.mean(),
+        hint="take each query piece's (row's) best match, then average those maxima",
+        explain=f"mean(0.9, 0.6, 0.5) = {row_max.mean():.4f}; ColBERT would report the sum, {row_max.sum():.1f}",
+        mistakes=[
+            (row_max.sum(), "that is ColBERT's sum; ours divides by the number of query pieces (the mean)"),
+            (SIMILARITIES.max(axis=0).mean(), "you took each document piece's best match (columns); MaxSim goes from the query's pieces"),
+            (SIMILARITIES.mean(), "that averages every pair; MaxSim keeps only each query piece's best match"),
+        ],
+    )
 
 
 def check_winner(answer: Any, rf: Any, query: str, documents: list[str]) -> Verdict:

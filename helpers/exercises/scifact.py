@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercises.verdict import Verdict, as_number, close, right, unanswered, wrong
+from helpers.exercises.verdict import Verdict, check_number, right, unanswered, wrong
 from helpers.metrics import ndcg_at_k
 
 
 def check_ndcg_one_relevant(answer: Any) -> Verdict:
     """Exercise 1: nDCG@10 when the only relevant abstract (gain 1) is ranked 3rd."""
-    hint = "DCG = 1 / log2(3 + 1); the best possible DCG puts it first: 1 / log2(2) = 1"
-    if (pending := unanswered(answer, hint)) is not None:
-        return pending
-    value = as_number(answer)
-    if value is None:
-        return wrong(f"give a number between 0 and 1, not {answer!r}")
     truth = ndcg_at_k({"q": {"rel": 1}}, {"q": {"x": 3.0, "y": 2.0, "rel": 1.0}}, k=10)
-    if close(value, truth):
-        return right(f"1 / log2(4) = {truth:.2f}: rank 3 keeps half of the credit of rank 1")
-    if close(value, 1 / 3):
-        return wrong("that is the reciprocal rank (MRR); nDCG discounts by log2(rank + 1)")
-    return wrong(f"{value:.4g} is not it. {hint}")
+    return check_number(
+        answer, truth, expect="a number between 0 and 1",
+        hint="DCG = 1 / log2(3 + 1); the best possible DCG puts it first: 1 / log2(2) = 1",
+        explain=f"1 / log2(4) = {truth:.2f}: rank 3 keeps half of the credit of rank 1",
+        mistakes=[(1 / 3, "that is the reciprocal rank (MRR); nDCG discounts by log2(rank + 1)")],
+    )
 
 
 def check_tuning_split(answer: Any) -> Verdict:

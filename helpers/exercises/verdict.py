@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,3 +62,45 @@ def as_number(answer: Any) -> float | None:
 def close(a: float, b: float, tol: float = 1e-3) -> bool:
     """Equal to ``tol`` (absolute): answers are typed to a few decimals."""
     return abs(a - b) <= tol
+
+
+def check_number(
+    answer: Any,
+    truth: float,
+    *,
+    hint: str,
+    explain: str,
+    mistakes: Sequence[tuple[float, str]] = (),
+    tol: float = 1e-3,
+    expect: str = "a number",
+) -> Verdict:
+    """Check a numeric answer: not yet, right (within ``tol``), a typical mistake, or wrong.
+
+    Parameters
+    ----------
+    answer : object
+        What the learner typed; ``...`` while unanswered.
+    truth : float
+        The right value, computed with ``helpers``.
+    hint : str
+        How to get there; shown while unanswered and after an unrecognised answer.
+    explain : str
+        What a right answer shows.
+    mistakes : sequence of (float, str)
+        Values that a typical mistake gives (within 1e-3), and what to say about each.
+    tol : float
+        How close a right answer must be.
+    expect : str
+        What kind of answer to give, for the message when it is not a number.
+    """
+    if (pending := unanswered(answer, hint)) is not None:
+        return pending
+    value = as_number(answer)
+    if value is None:
+        return wrong(f"give {expect}, not {answer!r}")
+    if close(value, truth, tol):
+        return right(explain)
+    for mistaken, why in mistakes:
+        if close(value, mistaken):
+            return wrong(why)
+    return wrong(f"{value:.6g} is not it. {hint}")
