@@ -125,3 +125,11 @@ def test_setup_checker_does_not_ask_for_milvus_lite_on_windows():
     assert "milvus-lite" in dict(check.requirements())  # this Linux machine
     windows = dict(check.requirements(environment={"sys_platform": "win32"}))
     assert "milvus-lite" not in windows and "pymilvus" in windows
+
+
+def test_requires_python_admits_only_versions_the_project_runs_on():
+    # tomllib (these tests) and numpy 2.4 / scipy 1.17 (the pins) need Python 3.11.
+    spec = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    minimum = tuple(int(part) for part in re.fullmatch(r">=\s*(\d+)\.(\d+)", spec.strip()).groups())
+    assert minimum >= (3, 11), f"requires-python = {spec!r} admits Python versions the pins do not support"
+    assert "3.11 or newer" in (ROOT / "README.md").read_text()
