@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers.exercises import Verdict, bm25, compare, dense, japanese, milvus, primer, rerank, scifact
+from helpers.exercises import Verdict, bm25, compare, dense, japanese, milvus, primer, rerank, scifact, splade
 from helpers.model.base import RerankResult
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
 
@@ -27,6 +27,7 @@ NO_ANSWER_CHECKS = [
     milvus.check_rrf_winner,
     scifact.check_ndcg_one_relevant,
     scifact.check_tuning_split,
+    splade.check_weight,
     japanese.check_terms,
 ]
 
@@ -154,3 +155,22 @@ def test_japanese_checks():
     assert says(japanese.check_best_method("dense", ndcg), False, "BM25 scores 0.940")
     assert says(japanese.check_best_method("RRF", ndcg), False, "one of the method names")  # not run on JSQuAD
     assert says(japanese.check_best_method("RRF", ndcg, "SciFact (en)"), True)
+
+
+def test_splade_checks():
+    assert says(splade.check_weight(math.log1p(2.5)), True)
+    assert says(splade.check_weight(math.log1p(0.8) + math.log1p(2.5)), False, "sum")
+    assert says(splade.check_weight(2.5), False, "raw logit")
+    assert says(splade.check_weight((math.log1p(0.8) + math.log1p(2.5)) / 3), False, "averages")
+
+    class Expanding:  # what SpladeEmbeddingFunction.expansion gives: (term, weight, occurs in the text)
+        def expansion(self, text, top=15, as_query=True):
+            assert not as_query and top == 15
+            return [("turing", 2.1, True), ("computer", 1.3, False), ("test", 1.1, True)]
+
+    text = "Turing's test"
+    assert says(splade.check_expansion("Computer ", Expanding(), text), True, "'computer'")
+    assert says(splade.check_expansion("turing", Expanding(), text), False, "occurs in the text")
+    assert says(splade.check_expansion("banana", Expanding(), text), False, "not among")
+    assert says(splade.check_expansion(3, Expanding(), text), False, "string")
+    assert splade.check_expansion(..., Expanding(), text).correct is None
