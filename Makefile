@@ -26,8 +26,8 @@ DOCTESTED := helpers/metrics.py helpers/fusion.py helpers/model/sparse helpers/n
 test-fast: $(STAMP)  ## set up, then run the fast tier: no model, no subprocess, no network
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" tests --doctest-modules $(DOCTESTED)
 
-app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground (notebooks/app.ipynb) at http://$(HOST):8866
-	$(if $(TOKEN),RETRIEVAL_APP_TOKEN='$(TOKEN)') HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.app --host $(HOST) --port $(or $(PORT),8866)
+app: $(STAMP)  ## set up, cache the corpora's vectors, then serve the search playground to a room at http://$(HOST):8866
+	$(if $(TOKEN),RETRIEVAL_APP_TOKEN='$(TOKEN)') HF_HUB_OFFLINE=1 $(BIN)/python -m helpers.room --host $(HOST) --port $(or $(PORT),8866) $(if $(CAP),--cap $(CAP)) $(if $(CONFIG),--config $(CONFIG))
 
 warm: $(STAMP)  ## before class: run every notebook once (outputs discarded) and encode the app's corpora, so every cache is built
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python scripts/warm.py $(NOTEBOOKS) $(if $(LIMIT),--limit $(LIMIT))

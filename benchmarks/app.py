@@ -31,7 +31,8 @@ from pathlib import Path
 
 import psutil
 
-from helpers.app import BACKEND_ENV, EXAMPLES, app_backend, build_cache, voila_server
+from helpers.app import BACKEND_ENV, EXAMPLES, app_backend, build_cache
+from helpers.room.voila import voila_server
 from helpers.embedding_cache import CACHE_ENV
 from helpers.demo_data import load_demo_corpus
 

@@ -1,28 +1,22 @@
-"""The search playground that Voila serves from ``notebooks/app.ipynb``.
+"""The search playground: what the page shows for a query, as plain functions.
 
-Everything the page shows is computed here by plain functions that tests call directly;
-the notebook only builds :class:`SearchApp` and displays it. Search itself comes from
+Everything the page shows is computed here by plain functions that tests call directly.
+Two front ends show it: the room server (:mod:`helpers.room`, what ``make app`` serves to a
+whole class from one process) and the ipywidgets app in ``notebooks/app.ipynb``
+(:mod:`helpers.widgets.playground`, for JupyterLab). Search itself comes from
 :mod:`helpers.search` and the chart from :mod:`helpers.plots.svg`: this module only
 renders them.
 
-User text (the query) and document text reach the browser through ipywidgets ``HTML``,
-which sets ``innerHTML``: every such string goes through :func:`escape`, so a query such
-as ``<img src=x onerror=alert(1)>`` shows as text and runs nothing.
+User text (the query) and document text reach the browser as HTML set through
+``innerHTML``: every such string goes through :func:`escape`, so a query such as
+``<img src=x onerror=alert(1)>`` shows as text and runs nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,24 +25,10 @@ from helpers.model.tokens import token_offsets
 from helpers.validation import check_text
 
 __all__ = [
-    "METHODS",
-    "EXPLANATIONS",
-    "FittedQuery",
-    "Hit",
-    "escape",
-    "fit_query",
-    "query_note_html",
-    "results_html",
-    "explanations_html",
-    "BACKEND_ENV",
-    "app_backend",
-    "app_cache_dir",
-    "build_cache",
-    "build_search",
-    "free_port",
-    "voila_command",
-    "voila_server",
-]
+    "METHODS", "EXPLANATIONS", "SCALES", "SUMMARIES", "FittedQuery", "Hit", "escape", "fit_query",
+    "query_note_html", "results_html", "column_notes", "explanations_html", "BACKEND_ENV", "app_backend",
+    "app_cache_dir", "build_cache", "build_search", "SearchApp", "View",
+]  # fmt: skip
 
 # The four result columns in reading order (two first stages, their fusion, the second stage),
 # named as in helpers.search: the hybrid column is reciprocal rank fusion.
@@ -73,6 +53,22 @@ EXPLANATIONS = {
         "Takes the hybrid column's top 30 and scores each query-document pair again, word piece by word piece "
         "(late interaction over MiniLM token vectors). Too slow for a whole corpus, so it sees a short list."
     ),
+}
+
+# What each column's numbers mean: shown under its name, so four scales are never compared by eye.
+SCALES = {
+    "dense": "cosine similarity, -1 to 1",
+    "bm25": "BM25 score, 0 up, no ceiling",
+    "rrf": "sum of 1 / (60 + rank), at most 0.0328",
+    "rerank": "MaxSim: mean best cosine, up to 1",
+}
+
+# One line per column, under its name; the full explanation is its tooltip.
+SUMMARIES = {
+    "dense": "Meaning: finds paraphrases, weak on names and numbers.",
+    "bm25": "Exact words: strong on names and codes, blind to synonyms.",
+    "rrf": "Votes by rank from dense and BM25.",
+    "rerank": "Rescores the hybrid top 30 word piece by word piece.",
 }
 
 # Tokenizing a pasted megabyte would stall the kernel; no query that fits a model is this long.
@@ -160,15 +156,22 @@ def fit_query(query: str, tokenizer: Any, max_length: int) -> FittedQuery:
     return FittedQuery(text, query, len(offsets), budget)
 
 
+_NOTE_STYLE = "background:#fff4d6;border-left:4px solid #E69F00;padding:6px 10px;margin:6px 0"
+
+
 def query_note_html(fitted: FittedQuery) -> str:
-    """The line shown above the results: the searched query, and a note when it was cut."""
+    """The line shown above the results: the searched query, and notes when it was cut or is not English."""
+    from helpers.language import english_only_note
+
     shown = fitted.text if len(fitted.text) <= 160 else fitted.text[:159] + "…"
     line = f'<div class="app-query">Results for: <q class="app-query-text">{escape(shown)}</q></div>'
+    language = english_only_note(fitted.text)
+    if language:
+        line += f'<div class="app-note app-language-note" role="status" style="{_NOTE_STYLE}">{escape(language)}</div>'
     if not fitted.truncated:
         return line
     note = (
-        f'<div class="app-note" role="status" style="background:#fff4d6;border-left:4px solid #E69F00;'
-        f'padding:6px 10px;margin:6px 0">Your query is longer than the model reads '
+        f'<div class="app-note" role="status" style="{_NOTE_STYLE}">Your query is longer than the model reads '
         f"(about {fitted.n_tokens:,} tokens; the limit is {fitted.max_tokens}). "
         f"Only its first {len(fitted.text):,} characters were searched, by every method.</div>"
     )
@@ -196,8 +199,23 @@ def _hit_html(hit: Hit, score_format: str) -> str:
     )
 
 
+SCORE_FORMAT = ".4g"  # model scores at 4 significant digits: float32 agrees across CPUs only to about 1e-6
+
+
+def column_header_html(method: str) -> str:
+    """A column's name, its score scale and a one-line summary; the full explanation is the tooltip."""
+    return (
+        f'<div class="app-column-head" title="{escape(EXPLANATIONS[method])}">'
+        f'<h4 style="margin:4px 0 0 0">{METHOD_LABELS[method]}</h4>'
+        f'<div class="app-scale" style="font-size:12px;color:#555">{escape(SCALES[method])}</div>'
+        f'<div class="app-summary" style="font-size:12px;color:#555">{escape(SUMMARIES[method])}</div></div>'
+    )
+
+
 def results_html(
-    columns: Mapping[str, Sequence[Hit]], corpus: str = "", score_formats: Mapping[str, str] | None = None
+    columns: Mapping[str, Sequence[Hit]],
+    corpus: str = "",
+    notes: Mapping[str, str] | None = None,
 ) -> str:
     """Render each method's hits as columns side by side, every text escaped.
 
@@ -205,35 +223,49 @@ def results_html(
     ----------
     columns : mapping of str to sequence of Hit
         Hits per method, best first; keys among :data:`METHODS`, shown in that order.
-    score_formats : mapping of str to str, optional
-        A :func:`format` spec per method (RRF scores need more decimals than BM25's).
     corpus : str
         The corpus searched, kept in a ``data-corpus`` attribute for tests and page scripts.
+    notes : mapping of str to str, optional
+        A note shown in a method's column above its hits (e.g. BM25 matched no word).
 
     Returns
     -------
     str
-        HTML for an ipywidgets ``HTML`` value.
+        HTML for ``innerHTML`` (the room page) or an ipywidgets ``HTML`` value.
     """
-    unknown = set(columns) - set(METHODS)
+    unknown = (set(columns) | set(notes or {})) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown methods {sorted(unknown)}; choose among {list(METHODS)}")
-    formats = {"dense": ".3f", "bm25": ".2f", "rrf": ".4f", "rerank": ".3f", **(score_formats or {})}
     parts = []
     for method in METHODS:
         if method not in columns:
             continue
-        items = "".join(_hit_html(hit, formats[method]) for hit in columns[method])
+        items = "".join(_hit_html(hit, SCORE_FORMAT) for hit in columns[method])
+        note = (notes or {}).get(method)
+        note_html = f'<p class="app-column-note" role="status">{escape(note)}</p>' if note else ""
         parts.append(
-            f'<div class="app-column" data-method="{method}" style="flex:1 1 0;min-width:200px">'
-            f'<h4 style="margin:4px 0">{METHOD_LABELS[method]}</h4>'
-            f'<ol style="padding-left:1.4em;margin:0">{items}</ol></div>'
+            f'<div class="app-column" data-method="{method}" style="flex:1 1 220px;min-width:0">'
+            f'{column_header_html(method)}{note_html}'
+            f'<ol style="padding-left:1.4em;margin:4px 0 0 0">{items}</ol></div>'
         )
     return (
         f'<div class="app-results" data-corpus="{escape(corpus)}" '
         'style="display:flex;gap:16px;flex-wrap:wrap;line-height:1.35">'
         f'{"".join(parts)}</div>'
     )
+
+
+def column_notes(result: Any, top_k: int) -> dict[str, str]:
+    """The per-column notes for ``result``: when BM25 found fewer than ``top_k`` documents, say so."""
+    from helpers.search import BM25_NO_MATCH
+
+    found = int(result.retrieved("bm25").sum())
+    if found == 0:
+        return {"bm25": BM25_NO_MATCH}
+    if found < min(top_k, len(result)):
+        return {"bm25": f"Only {found} document{'s' if found > 1 else ''} contain{'' if found > 1 else 's'} "
+                        "a word of your query."}  # fmt: skip
+    return {}
 
 
 def explanations_html() -> str:
@@ -273,6 +305,7 @@ EXAMPLES = {
 }
 
 RERANK_DEPTH = 30  # the reranker rescores the hybrid top 30, as a production pipeline would
+APP_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "app.ipynb"
 
 
 def app_cache_dir() -> Path:
@@ -334,7 +367,7 @@ def build_search(corpus: str, cache_dir: str | Path | None = None, backend: str 
 def build_cache(cache_dir: str | Path | None = None) -> Path:
     """Encode every corpus the app offers into the disk cache (no-op for those already there).
 
-    ``make app`` runs this before starting Voila, so every visitor's kernel loads the
+    ``make app`` runs this before serving, so the server (and any notebook kernel) loads the
     dense and token vectors, and the ONNX export of the model, instead of making them.
     Returns the cache folder.
     """
@@ -359,11 +392,14 @@ class View:
     svg : str or None
         The comparison chart (:func:`helpers.plots.svg.score_bars_svg`: what
         :func:`helpers.plots.compare.score_bars` draws, written as SVG text without matplotlib's
-        text measuring, about a millisecond instead of hundreds).
+        text measuring, about a millisecond instead of hundreds), on each method's own scale
+        (:func:`helpers.plots.compare.absolute_scale`), so a weak hit keeps a short bar.
     result : SearchResult or None
         Every score and rank, for tests and for learners who want more.
     top_k : int
-        Results shown per column.
+        Results shown per column (BM25 may show fewer: only documents with a query word).
+    alt : str
+        A text equivalent of the chart, for its ``alt`` attribute.
     """
 
     query: FittedQuery | None
@@ -372,12 +408,13 @@ class View:
     svg: str | None
     result: Any
     top_k: int = 5
+    alt: str = ""
 
     def hits(self, method: str) -> list[str]:
         """The ids of the shown documents of ``method``, best first."""
         if self.result is None:
             return []
-        return [self.result.doc_ids[i] for i in self.result.top(method, self.top_k)]
+        return [self.result.doc_ids[i] for i in self.result.hits(method, self.top_k)]
 
 
 class SearchApp:
@@ -422,8 +459,11 @@ class SearchApp:
         """Search ``query`` in ``corpus`` and return everything the page shows.
 
         A query longer than the model reads is cut first (every method searches the same
-        text) and the note says so; an empty query gives a hint and no results.
+        text) and the note says so; an empty query gives a hint and no results. A column
+        shows only the documents its method found (:meth:`~helpers.search.SearchResult.hits`),
+        with a note when BM25 found fewer than ``top_k``.
         """
+        from helpers.plots.compare import bar_alt_text
         from helpers.plots.svg import score_bars_svg
         from helpers.search import EmptyQueryError
 
@@ -440,313 +480,21 @@ class SearchApp:
         columns = {
             method: [
                 Hit(rank, result.doc_ids[i], result.titles[i], result.texts[i], float(result.scores[method][i]))
-                for rank, i in enumerate(result.top(method, k), start=1)
+                for rank, i in enumerate(result.hits(method, k), start=1)
             ]
             for method in METHODS
         }
-        svg = score_bars_svg(result, k, by="rerank", methods=METHODS)
-        return View(fitted, query_note_html(fitted), results_html(columns, corpus), svg, result, k)
+        svg = score_bars_svg(result, k, by="rerank", methods=METHODS, scale="absolute")
+        rendered = results_html(columns, corpus, column_notes(result, k))
+        return View(fitted, query_note_html(fitted), rendered, svg, result, k, bar_alt_text(result, k, "rerank", METHODS))
 
     @property
     def widget(self) -> Any:
-        """The ipywidgets layout, built on first access and showing the first example's results."""
+        """The ipywidgets layout (:func:`helpers.widgets.playground.playground_widget`), built on first access."""
         if self._widget is None:
-            self._widget = _build_widget(self)
+            from helpers.widgets.playground import playground_widget
+
+            self._widget = playground_widget(self)
         return self._widget
 
 
-def _build_widget(playground: SearchApp) -> Any:
-    import ipywidgets as widgets
-
-    corpus = widgets.Dropdown(options=[(label, key) for key, label in CORPORA.items()], value="demo",
-                              description="Corpus:", layout=widgets.Layout(width="420px"))
-    query = widgets.Text(value=EXAMPLES["demo"][0], description="Query:", continuous_update=False,
-                         placeholder="Type a question or a few keywords, then press Enter",
-                         layout=widgets.Layout(width="640px"))
-    query.add_class("app-query-box")
-    top_k = widgets.IntSlider(value=playground.top_k, min=1, max=10, description="Top k:")
-    examples = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
-    status = widgets.HTML()
-    status.add_class("app-status")
-    results = widgets.HTML()
-    results.add_class("app-results-box")
-    plot = widgets.Image(format="svg+xml", layout=widgets.Layout(width="100%", max_width="1100px"))
-    plot.add_class("app-plot")
-
-    def show(_: Any = None) -> None:
-        try:
-            view = playground.update(query.value, corpus.value, top_k.value)
-        except Exception as exc:  # the page must say what went wrong, not freeze
-            # ...and must not leave the previous query's results under the banner, as if they answered this one.
-            playground.view = None
-            status.value = f'<div class="app-error" role="alert">Search failed: {escape(repr(exc))}</div>'
-            results.value = ""
-            plot.layout.display = "none"
-            return
-        playground.view = view
-        status.value = view.note_html
-        results.value = view.results_html
-        plot.layout.display = None if view.svg is not None else "none"
-        if view.svg is not None:  # last: the browser test waits for the new image
-            plot.value = view.svg.encode()
-
-    def set_examples(_: Any = None) -> None:
-        buttons = []
-        for text in EXAMPLES[corpus.value]:
-            button = widgets.Button(description=text if len(text) <= 40 else text[:39] + "…", tooltip=text,
-                                    layout=widgets.Layout(width="auto"))
-            button.on_click(lambda _, text=text: setattr(query, "value", text))
-            buttons.append(button)
-        examples.children = [widgets.HTML("Try:"), *buttons]
-
-    def change_corpus(_: Any) -> None:
-        set_examples()
-        if query.value in EXAMPLES["demo"] + EXAMPLES["blog"]:
-            query.value = EXAMPLES[corpus.value][0]  # triggers show()
-        else:
-            show()
-
-    query.observe(show, names="value")
-    top_k.observe(show, names="value")
-    corpus.observe(change_corpus, names="value")
-    set_examples()
-    show()
-    return widgets.VBox([widgets.HBox([query, corpus]), widgets.HBox([top_k, examples]), status, results, plot,
-                         widgets.HTML(explanations_html())])
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a TCP port that is free on ``host`` right now (the OS picks it)."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(host: str, port: int, process: subprocess.Popen, timeout: float, log: Path) -> None:
-    # A TCP connect, not an HTTP GET: every GET of a Voila page starts a kernel.
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise RuntimeError(f"Voila exited with code {process.returncode} before listening:\n{tail}")
-        try:
-            socket.create_connection((host, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(f"Voila did not listen on {host}:{port} within {timeout:.0f} s; see {log}")
-
-
-def _stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
-    """Stop Voila and the kernels it started, and nothing else."""
-    import psutil
-
-    try:
-        # Kernels run in their own sessions (jupyter_client starts them so), so they are
-        # found as Voila's descendants, not through its process group.
-        children = psutil.Process(process.pid).children(recursive=True)
-    except psutil.NoSuchProcess:
-        children = []
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)  # Voila shuts its kernels down on SIGTERM
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout)
-    _, alive = psutil.wait_procs(children, timeout=timeout)
-    for child in alive:
-        child.kill()
-
-
-APP_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "app.ipynb"
-# `python -m voila`, minus a 2.5 CPU-second import: jsonschema loads every optional format checker
-# it finds, and rfc3987-syntax (pulled in by jupyter-events' jsonschema[format-nongpl]) builds ~35
-# Lark parsers at import, for the "iri" format that no Jupyter schema uses
-# (python-jsonschema/jsonschema#1428). Blocked, jsonschema just skips that one format.
-_VOILA_MAIN = "import sys; sys.modules['rfc3987_syntax'] = None; from voila.app import main; sys.exit(main())"
-_REFILL_DELAY_S = 15
-# Voila's lab template without its CDN links (see share/jupyter/voila/templates/offline).
-_TEMPLATES = Path(__file__).resolve().parent.parent / "share" / "jupyter"
-
-
-def voila_command(
-    notebook: str | Path = APP_NOTEBOOK,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8866,
-    preheat: bool = True,
-    token: str | None = None,
-) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that serve ``notebook`` as an app.
-
-    Parameters
-    ----------
-    notebook : str or Path
-        The notebook to serve.
-    host : str
-        The address to listen on. ``127.0.0.1`` (the default) admits only this machine;
-        ``0.0.0.0`` admits anyone who can reach it (see docs/app.md before doing that).
-    port : int
-        The TCP port.
-    preheat : bool
-        Run the notebook in a spare kernel before anyone asks, so each visitor's page
-        arrives with results instead of waiting for the models to load.
-    token : str, optional
-        A password visitors must add to the URL (``?token=...``); none by default. It goes to
-        Voila in the environment (``JUPYTER_TOKEN``), never on the command line, where ``ps``
-        would show it.
-
-    Returns
-    -------
-    argv : list of str
-        The command line.
-    env : dict
-        The environment: offline model loading, and the template folder when present.
-    """
-    notebook = Path(notebook).resolve()
-    if not notebook.is_file():
-        raise FileNotFoundError(f"no notebook at {notebook}")
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
-    argv = [sys.executable, "-c", _VOILA_MAIN, str(notebook), "--no-browser", f"--Voila.ip={host}", f"--port={port}"]
-    if (_TEMPLATES / "voila" / "templates" / "offline").is_dir():
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_TEMPLATES), os.environ.get("JUPYTER_PATH")]))
-        argv.append("--template=offline")
-    if preheat:
-        # Voila refills the pool fill_delay seconds after a visitor takes the pre-heated kernel; at
-        # its default (1 s) the new kernel's imports compete with the visitor's kernel while it is
-        # still running the notebook, on a 2-core laptop doubling the first visitor's wait.
-        argv += ["--preheat_kernel=True", "--pool_size=1", f"--VoilaKernelManager.fill_delay={_REFILL_DELAY_S}"]
-    if token:
-        # Through the environment, not the command line: any user of the machine can read argv (ps).
-        env["JUPYTER_TOKEN"] = token
-        argv.append("--Voila.auto_token=True")  # makes Voila take its token from JUPYTER_TOKEN
-    return argv, env
-
-
-@contextmanager
-def voila_server(
-    notebook: str | Path = APP_NOTEBOOK,
-    *,
-    host: str = "127.0.0.1",
-    port: int | None = None,
-    preheat: bool = True,
-    log: str | Path | None = None,
-    timeout: float = 180.0,
-) -> Iterator[str]:
-    """Serve ``notebook`` with Voila until the block ends; yield its URL.
-
-    Voila runs in its own process group; on exit it and the kernels it started are
-    stopped (SIGTERM, then SIGKILL after a grace period), and no other process is touched.
-
-    Parameters
-    ----------
-    notebook : str or Path
-        The notebook to serve (the app by default).
-    host : str
-        The address to listen on; loopback by default, so nobody else can connect.
-    port : int, optional
-        The port; a free one when omitted.
-    preheat : bool
-        As in :func:`voila_command`.
-    log : str or Path, optional
-        Where Voila's output goes (a temporary file when omitted).
-    timeout : float
-        Seconds to wait for the port to open.
-
-    Yields
-    ------
-    str
-        The app's URL, e.g. ``http://127.0.0.1:8866/``.
-    """
-    import tempfile
-
-    port = port or free_port(host)
-    argv, env = voila_command(notebook, host=host, port=port, preheat=preheat)
-    log_path = Path(log) if log else Path(tempfile.mkstemp(prefix="voila-", suffix=".log")[1])
-    with open(log_path, "w") as out:
-        process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    try:
-        _wait_for_port(host, port, process, timeout, log_path)
-        yield f"http://{host}:{port}/"
-    finally:
-        _stop(process)
-
-
-def _is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-TOKEN_ENV = "RETRIEVAL_APP_TOKEN"
-
-
-def _port(text: str) -> int:
-    """argparse type: a TCP port, 1 to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port; choose one from 1 to 65535, e.g. 8866")
-    return port
-
-
-def _token(args: argparse.Namespace, parser: argparse.ArgumentParser) -> str | None:
-    """The visitors' password: --token, else --token-file, else $RETRIEVAL_APP_TOKEN, else made up off loopback."""
-    if args.token is not None and args.token_file is not None:
-        parser.error("give --token or --token-file, not both")
-    token = args.token
-    if args.token_file is not None:
-        try:
-            token = Path(args.token_file).read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            parser.error(f"cannot read the token file {args.token_file}: {exc}")
-    if token is None and os.environ.get(TOKEN_ENV) is not None:
-        token = os.environ[TOKEN_ENV].strip()
-    if token is None and not _is_loopback(args.host):
-        # Short, lower case, no look-alikes (0/o, 1/l/i): easy to read out or copy from a whiteboard.
-        token = "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(8))
-    if token == "" and not _is_loopback(args.host):
-        parser.error(
-            f"an empty token would let anyone who can reach {args.host} use the app without a password; "
-            f"give a token (--token, --token-file or {TOKEN_ENV}), drop it to get one made up, or serve on 127.0.0.1"
-        )
-    if token and any(ch.isspace() or not ch.isprintable() for ch in token):
-        parser.error("the token has spaces or control characters that a URL cannot carry; use letters and digits")
-    return token or None
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m helpers.app [--host H] [--port P]``: serve the app (what ``make app`` runs)."""
-    parser = argparse.ArgumentParser(prog="python -m helpers.app", description="Serve the search playground with Voila.")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=_port, default=8866, help="TCP port, 1-65535 (default: 8866)")
-    parser.add_argument("--no-preheat", action="store_true", help="start each visitor's kernel on demand")
-    parser.add_argument(
-        "--token", default=None,
-        help=f"password visitors add to the URL (visible in ps: prefer --token-file or {TOKEN_ENV}); "
-        "made up for you when HOST is not loopback",
-    )  # fmt: skip
-    parser.add_argument("--token-file", default=None, help="read the token from this file (its first line)")
-    args = parser.parse_args(argv)
-    token = _token(args, parser)  # every argument is checked before the (slow) cache is built
-    print(f"Preparing the model ({app_backend()}) and the corpora's document vectors in {app_cache_dir()} "
-          "(loaded, or made once)...", flush=True)  # fmt: skip
-    build_cache()  # every visitor's kernel then loads files instead of encoding (or exporting the model)
-    command, env = voila_command(host=args.host, port=args.port, preheat=not args.no_preheat, token=token)
-    shown = socket.gethostname() if args.host in {"0.0.0.0", "::"} else args.host
-    url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
-    print(f"Serving the search playground at {url} (Ctrl-C stops it)", flush=True)
-    os.execvpe(command[0], command, env)  # Voila replaces this process, so Ctrl-C reaches it directly
-
-
-if __name__ == "__main__":
-    main()

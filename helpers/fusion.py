@@ -25,6 +25,23 @@ def _stack(scores: Sequence[np.ndarray]) -> np.ndarray:
     return np.vstack(arrays)
 
 
+def matched_only(scores: np.ndarray) -> np.ndarray:
+    """Scores of a lexical method (BM25) with the documents that matched no query word marked missing.
+
+    A BM25 score of 0 means the document contains none of the query's words: BM25 did not
+    retrieve it, as a sparse index would not (Milvus returns only documents with a non-zero
+    inner product). Fusing those zeros as ranks would hand out votes in corpus order; marked
+    ``nan``, :func:`reciprocal_rank_fusion` leaves them out.
+
+    Examples
+    --------
+    >>> matched_only(np.array([2.5, 0.0, 1.0]))
+    array([2.5, nan, 1. ])
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    return np.where(scores > 0, scores, np.nan)
+
+
 def ranks(scores: np.ndarray) -> np.ndarray:
     """Rank of each document by descending score, starting at 1 (ties broken by position).
 

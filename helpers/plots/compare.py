@@ -22,7 +22,10 @@ if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's S
     from matplotlib.figure import Figure
     from matplotlib.text import Text
 
-__all__ = ["score_bars", "bar_content", "result_rank_shift", "rank_shift_arguments", "scoreboard", "METHOD_LABELS"]
+__all__ = [
+    "score_bars", "bar_content", "bar_axis_label", "bar_alt_text", "absolute_scale",
+    "result_rank_shift", "rank_shift_arguments", "scoreboard", "METHOD_LABELS",
+]  # fmt: skip
 
 _LABEL_CHARS = 34  # document titles are cut to this many characters
 _LABEL_INCHES = 3.9  # room they need at the tutorial's tick font size
@@ -43,10 +46,52 @@ def _raw_label(method: str, value: float) -> str:
     return f" {value:.1f}" if method == "bm25" else f" {value:.3f}"
 
 
+SCALES = ("corpus", "absolute")
+
+
+def absolute_scale(result: SearchResult, method: str) -> np.ndarray:
+    """Each document's ``method`` score on a 0-to-1 scale that does not depend on the other documents' spread.
+
+    Min-max scaling stretches any spread to 0..1, so RRF's fifth hit (0.030 against the best
+    0.032) looked nearly as good as its first. Here a bar is long only when the score is high
+    on the method's own terms: cosines and MaxSim as they are (0 below zero), RRF as a share of
+    its best possible score ``2 / (rrf_k + 1)`` (first by both methods), and BM25, which has no
+    ceiling, as a share of its best score for this query. Missing scores become 0.
+    """
+    scores = np.nan_to_num(result.scores[method], nan=0.0)
+    if method == "bm25":
+        best = scores.max()
+        return scores / best if best > 0 else np.zeros_like(scores)
+    if method == "rrf":
+        return np.clip(scores / (2 / (result.rrf_k + 1)), 0.0, 1.0)
+    return np.clip(scores, 0.0, 1.0)
+
+
+def bar_axis_label(scale: str = "corpus") -> str:
+    """The x-axis label of the score bars for ``scale`` (see :func:`bar_content`)."""
+    if scale == "absolute":
+        return "score on each method's own scale (cosine; BM25 / its best; RRF / its maximum); raw score on each bar"
+    return "scaled score (1 = the method's best document); raw score on each bar"
+
+
+def bar_alt_text(result: SearchResult, top_k: int, by: str, methods: Sequence[str]) -> str:
+    """A text equivalent of the score bars, for screen readers: each row's raw score per method."""
+    positions = result.top(by, top_k)
+    rows = "; ".join(
+        f"{int(result.ranks[by][p])}. {result.titles[p]}: "
+        + ", ".join(f"{METHOD_LABELS[m]} {_raw_label(m, result.scores[m][p]).strip()}" for m in methods)
+        for p in positions
+    )
+    return f"Bar chart of the top {len(positions)} documents by {METHOD_LABELS[by]} for {result.query!r}. {rows}."
+
+
 def bar_content(
-    result: SearchResult, top_k: int, by: str, methods: Sequence[str]
+    result: SearchResult, top_k: int, by: str, methods: Sequence[str], scale: str = "corpus"
 ) -> tuple[list[str], list[np.ndarray], list[list[str]], str]:
     """What :func:`score_bars` draws, shared with its SVG twin :func:`helpers.plots.svg.score_bars_svg`.
+
+    ``scale="corpus"`` min-max scales each method over the whole corpus (1 = the method's best
+    document, 0 = its worst); ``"absolute"`` uses :func:`absolute_scale`, where a weak hit stays short.
 
     Returns
     -------
@@ -60,11 +105,16 @@ def bar_content(
     """
     if not methods:
         raise ValueError("choose at least one method to plot, e.g. methods=('dense', 'bm25', 'rerank')")
+    if scale not in SCALES:
+        raise ValueError(f"scale must be one of {SCALES}, got {scale!r}")
     positions = result.top(by, top_k)  # validates by and top_k
     for method in methods:
         result._check_method(method)
     labels = [f"{int(result.ranks[by][p])}. {shorten(result.titles[p], _LABEL_CHARS)}" for p in positions]
-    scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
+    if scale == "absolute":
+        scaled = [absolute_scale(result, method)[positions] for method in methods]
+    else:
+        scaled = [np.nan_to_num(min_max(result.scores[method])[positions]) for method in methods]
     values = [[_raw_label(method, v) for v in result.scores[method][positions]] for method in methods]
     title = f"{shorten(result.query, _QUERY_CHARS)!r}: top {len(positions)} by {METHOD_LABELS[by]}"
     return labels, scaled, values, title
@@ -150,7 +200,7 @@ def _draw_bars(fig: Figure | None, labels: list[str], scaled: list[np.ndarray], 
     ax.set_ylim(-0.5, n - 0.5)
     ax.set_xlim(0, 1.25)  # room for the raw-value labels
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
-    ax.set_xlabel("scaled score (1 = the method's best document); raw score on each bar")
+    ax.set_xlabel(bar_axis_label())
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=m, frameon=False, borderaxespad=0.2)
     # The title starts at the figure's left edge, above the labels, so it gets the figure's

@@ -21,6 +21,8 @@ from html import escape
 from helpers.plots.compare import (
     _LABEL_INCHES,
     METHOD_LABELS,
+    bar_alt_text,
+    bar_axis_label,
     bar_content,
     bar_figure_height,
     rank_shift_arguments,
@@ -37,13 +39,17 @@ _GRID = 'stroke="#b0b0b0" stroke-opacity="0.3" stroke-width="0.8"'
 _DASHES = {"up": "", "down": ' stroke-dasharray="8.14,3.52"', "same": ' stroke-dasharray="2.2,3.63"'}  # matplotlib's, at 2.2 pt
 
 
-def _document(height_inches: float, body: list[str]) -> str:
-    """An SVG document in points (72 per inch), as matplotlib writes them; text is laid out by the browser."""
+def _document(height_inches: float, body: list[str], title: str | None = None) -> str:
+    """An SVG document in points (72 per inch), as matplotlib writes them; text is laid out by the browser.
+
+    ``title`` becomes the SVG's ``<title>``: its accessible name (alt text) for screen readers.
+    """
     width, height = _WIDTH * 72, height_inches * 72
+    name = f'<title>{escape(title, quote=False)}</title>\n' if title else ""
     return (
         '<?xml version="1.0" encoding="utf-8" standalone="no"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.1f}pt" height="{height:.1f}pt" '
-        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{_FONT}">\n'
+        f'viewBox="0 0 {width:.1f} {height:.1f}" font-family="{_FONT}" role="img">\n{name}'
         f'<rect width="{width:.1f}" height="{height:.1f}" fill="#ffffff"/>\n' + "\n".join(body) + "\n</svg>\n"
     )
 
@@ -69,6 +75,7 @@ def score_bars_svg(
     top_k: int = 8,
     by: str = "rerank",
     methods: Sequence[str] = ("dense", "bm25", "rerank"),
+    scale: str = "corpus",
 ) -> str:
     """:func:`helpers.plots.compare.score_bars` as an SVG document (same content, same layout).
 
@@ -82,13 +89,17 @@ def score_bars_svg(
         The method that picks and orders the documents.
     methods : sequence of str
         One bar per method, in this order.
+    scale : str
+        How bar lengths are scaled: ``"corpus"`` (min-max) or ``"absolute"``, see
+        :func:`~helpers.plots.compare.bar_content`.
 
     Returns
     -------
     str
-        SVG text; bars are ``<rect class="bar">``, one per document and method, row by row.
+        SVG text with a ``<title>`` (:func:`~helpers.plots.compare.bar_alt_text`); bars are
+        ``<rect class="bar">``, one per document and method, row by row.
     """
-    labels, scaled, values, title = bar_content(result, top_k, by, methods)
+    labels, scaled, values, title = bar_content(result, top_k, by, methods, scale)
     n, m = len(labels), len(methods)
     height_inches = bar_figure_height(n, m)
     # The matplotlib figure's fixed margins, in points.
@@ -111,8 +122,7 @@ def score_bars_svg(
         body.append(_line(x(tick), top, x(tick), bottom, _GRID))
         body.append(_line(x(tick), bottom, x(tick), bottom + 3.5))
         body.append(_text(x(tick), bottom + 17, f"{tick:.2f}", 12, "middle", centre=False))
-    body.append(_text((left + right) / 2, bottom + 38, "scaled score (1 = the method's best document); raw score on each bar",
-                      13, "middle", centre=False))
+    body.append(_text((left + right) / 2, bottom + 38, bar_axis_label(scale), 13, "middle", centre=False))
     height = 0.8 / m
     for i, label in enumerate(labels):
         row = n - 1 - i
@@ -126,7 +136,7 @@ def score_bars_svg(
             body.append(_text(x(scaled[j][i]), y(centre), values[j][i], 10))
     body.append(_line(left, top, left, bottom))  # the left and bottom spines, over the bars
     body.append(_line(left, bottom, right, bottom))
-    return _document(height_inches, body)
+    return _document(height_inches, body, bar_alt_text(result, top_k, by, methods))
 
 
 def rank_shift_svg(

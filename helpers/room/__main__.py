@@ -1,0 +1,3 @@
+from helpers.room.cli import main
+
+main()
