@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 
 from helpers.fusion import min_max, ranks
 from helpers.plots.compare import result_rank_shift, score_bars, scoreboard
+from helpers.plots.style import METHOD_HATCHES
 from helpers.plots.svg import result_rank_shift_svg, score_bars_svg
 from helpers.search import SearchResult
 
@@ -180,6 +181,14 @@ def test_svg_bars_show_the_matplotlib_figures_bars_and_texts(methods):
     svg_widths = np.array([float(b.get("width")) / unit for b in bars]).reshape(6, len(methods)).T.ravel()
     np.testing.assert_allclose(svg_widths, [p.get_width() for p in fig.axes[0].patches], atol=1e-3)
     assert sorted(svg_texts(svg)) == sorted(figure_texts(fig))
+    # as in the matplotlib figure, each method's bars carry its hatch as well as its colour
+    hatches = [p.get_hatch() or "" for p in fig.axes[0].patches]
+    assert hatches == [METHOD_HATCHES[m] for m in methods for _ in range(6)]
+    rects = list(ET.fromstring(svg.encode()).iter(f"{SVG}rect"))
+    for method in methods:
+        overlays = [r for r in rects if r.get("fill") == f"url(#hatch-{method})"]
+        assert len(overlays) == (7 if METHOD_HATCHES[method] else 0)  # six bars and the legend swatch
+        assert (f'id="hatch-{method}"' in svg) == bool(METHOD_HATCHES[method])
 
 
 def test_svg_rank_shift_draws_the_same_moves_and_texts():

@@ -28,7 +28,7 @@ from helpers.plots.compare import (
     rank_shift_arguments,
 )
 from helpers.plots.rerank import CUT_COLOR, MOVE_COLORS, shift_rows
-from helpers.plots.style import METHOD_COLORS
+from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES
 from helpers.search import SearchResult
 
 __all__ = ["score_bars_svg", "rank_shift_svg", "result_rank_shift_svg"]
@@ -64,6 +64,36 @@ def _text(x: float, y: float, text: str, size: float, anchor: str = "start", bol
     extra += ' dy="0.35em"' if centre else ""
     return (f'<text x="{x:.2f}" y="{y:.2f}" font-size="{size:g}" text-anchor="{anchor}" fill="{color}"{extra}>'
             f"{escape(text, quote=False)}</text>")
+
+
+# The hatches of helpers.plots.style.METHOD_HATCHES as SVG pattern tiles (8 x 8 points, white lines
+# as matplotlib draws them), so that bars differ by more than hue here too.
+_HATCH_TILES = {
+    "//": '<path d="M-2,2 l4,-4 M0,8 l8,-8 M6,10 l4,-4"/>',
+    "\\\\": '<path d="M-2,6 l4,4 M0,0 l8,8 M6,-2 l4,4"/>',
+    "xx": '<path d="M0,8 l8,-8 M0,0 l8,8"/>',
+    "..": '<circle cx="2" cy="2" r="0.9" fill="#ffffff"/><circle cx="6" cy="6" r="0.9" fill="#ffffff"/>',
+}
+
+
+def _hatch_defs(methods: Sequence[str]) -> str:
+    """``<defs>`` with one hatch pattern per method that has a hatch (``hatch-<method>``)."""
+    tiles = [
+        f'<pattern id="hatch-{method}" width="8" height="8" patternUnits="userSpaceOnUse">'
+        f'<g stroke="#ffffff" stroke-width="1">{_HATCH_TILES[METHOD_HATCHES[method]]}</g></pattern>'
+        for method in methods
+        if METHOD_HATCHES.get(method) in _HATCH_TILES
+    ]
+    return f"<defs>{''.join(tiles)}</defs>" if tiles else ""
+
+
+def _swatch(method: str, geometry: str, css_class: str = "") -> str:
+    """A rectangle in the method's colour, with its hatch over it."""
+    cls = f' class="{css_class}"' if css_class else ""
+    rect = f'<rect{cls} {geometry} fill="{METHOD_COLORS[method]}"/>'
+    if METHOD_HATCHES.get(method) in _HATCH_TILES:
+        rect += f'<rect {geometry} fill="url(#hatch-{method})"/>'
+    return rect
 
 
 def _line(x1: float, y1: float, x2: float, y2: float, style: str = 'stroke="#000000" stroke-width="0.8"') -> str:
@@ -112,10 +142,10 @@ def score_bars_svg(
     def y(value: float) -> float:  # y limits -0.5 to n - 0.5, best document (n - 1) on top
         return bottom - (value + 0.5) / n * (bottom - top)
 
-    body = [_text(0.01 * _WIDTH * 72, top - 33, title, 15, centre=False)]
+    body = [_hatch_defs(methods), _text(0.01 * _WIDTH * 72, top - 33, title, 15, centre=False)]
     legend_x = left + 2
     for method in methods:  # the legend, in one row above the axes
-        body.append(f'<rect x="{legend_x:.2f}" y="{top - 18.7:.2f}" width="24" height="8.4" fill="{METHOD_COLORS[method]}"/>')
+        body.append(_swatch(method, f'x="{legend_x:.2f}" y="{top - 18.7:.2f}" width="24" height="8.4"'))
         body.append(_text(legend_x + 33.6, top - 14.5, METHOD_LABELS[method], 12))
         legend_x += 33.6 + 0.53 * 12 * len(METHOD_LABELS[method]) + 24  # text width estimated, then column spacing
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
@@ -131,8 +161,9 @@ def score_bars_svg(
         for j, method in enumerate(methods):
             centre = row + (m - 1) / 2 * height - j * height
             width = x(scaled[j][i]) - left
-            body.append(f'<rect class="bar" x="{left:.2f}" y="{y(centre + 0.46 * height):.2f}" width="{width:.2f}" '
-                        f'height="{y(centre - 0.46 * height) - y(centre + 0.46 * height):.2f}" fill="{METHOD_COLORS[method]}"/>')
+            geometry = (f'x="{left:.2f}" y="{y(centre + 0.46 * height):.2f}" width="{width:.2f}" '
+                        f'height="{y(centre - 0.46 * height) - y(centre + 0.46 * height):.2f}"')
+            body.append(_swatch(method, geometry, "bar"))
             body.append(_text(x(scaled[j][i]), y(centre), values[j][i], 10))
     body.append(_line(left, top, left, bottom))  # the left and bottom spines, over the bars
     body.append(_line(left, bottom, right, bottom))
