@@ -169,7 +169,8 @@ def test_chart_draws_any_query(playground, query):
     chart = ElementTree.fromstring(view.svg)  # well-formed XML, whatever the query
     texts = ["".join(t.itertext()) for t in chart.iter(f"{SVG}text")]  # the <title> is not drawn
     assert texts[0].startswith(repr(query)[:20])  # the title shows the query as typed
-    assert {el.tag for el in chart.iter()} <= {f"{SVG}{tag}" for tag in ("svg", "title", "rect", "line", "text")}
+    drawn = ("svg", "title", "rect", "line", "text", "defs", "pattern", "g", "path", "circle")  # no script, no foreign markup
+    assert {el.tag for el in chart.iter()} <= {f"{SVG}{tag}" for tag in drawn}
     assert chart.find(f"{SVG}title").text == view.alt and view.alt.startswith("Bar chart of the top")
     assert len(chart.findall(f".//{SVG}rect[@class='bar']")) == view.top_k * len(app.METHODS)
     # The rows are the reranked column's documents, best first.
