@@ -9,38 +9,13 @@ from contextlib import contextmanager
 from collections.abc import Iterator
 from pathlib import Path
 
-# Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
-OKABE_ITO = {
-    "orange": "#E69F00",
-    "sky_blue": "#56B4E9",
-    "green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "purple": "#CC79A7",
-    "black": "#000000",
-}
+from helpers.methods import METHODS, OKABE_ITO
 
-# One colour per method, used consistently across notebooks.
-METHOD_COLORS = {
-    "dense": OKABE_ITO["blue"],
-    "bm25": OKABE_ITO["orange"],
-    "hybrid": OKABE_ITO["green"],
-    "rerank": OKABE_ITO["vermillion"],
-    "rrf": OKABE_ITO["green"],
-    "weighted": OKABE_ITO["purple"],
-}
-
-# A hatch per method as well, so that methods differ by more than hue (in print, and for
-# readers who cannot tell orange from vermillion).
-METHOD_HATCHES = {
-    "dense": "",
-    "bm25": "//",
-    "hybrid": "..",
-    "rerank": "xx",
-    "rrf": "..",
-    "weighted": "\\\\",
-}
+# One colour and one hatch per method, from the registry, used consistently across notebooks.
+# The hatches make methods differ by more than hue (in print, and for readers who cannot tell
+# orange from vermillion).
+METHOD_COLORS = {key: m.colour for key, m in METHODS.items()}
+METHOD_HATCHES = {key: m.hatch for key, m in METHODS.items()}
 
 SEQUENTIAL_CMAP = "cividis"  # perceptually uniform and colour-blind safe
 
