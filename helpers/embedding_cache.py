@@ -38,7 +38,7 @@ from helpers.validation import check_texts
 
 __all__ = [
     "CACHE_ENV", "CacheWarning", "cache_dir", "cache_path", "cached_array", "cached_ragged", "cached_sparse",
-    "corpus_hash", "encode_documents_cached", "read_or_build",
+    "corpus_hash", "encode_documents_cached", "encode_queries_cached", "read_or_build",
 ]
 
 T = TypeVar("T")
@@ -83,8 +83,8 @@ def _slug(name: object) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("_") or "model"
 
 
-def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) -> Path:
-    """Where :func:`encode_documents_cached` keeps the embeddings of ``documents`` made by ``ef``.
+def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None, role: str = "documents") -> Path:
+    """Where :func:`encode_documents_cached` (or :func:`encode_queries_cached`) keeps the embeddings of ``documents`` made by ``ef``.
 
     Parameters
     ----------
@@ -94,12 +94,14 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) 
         The corpus, in order.
     folder : str or Path, optional
         Cache folder (see :func:`cache_dir`).
+    role : {"documents", "queries"}
+        Which side the texts are: queries get their own file (and the query instruction in the key).
 
     Returns
     -------
     Path
-        ``<folder>/<model>-<precision>-<hash>.npy``; the precision reads ``onnx-float32`` and
-        the like for a backend other than torch.
+        ``<folder>/<model>-<precision>-<hash>.npy``, ``<model>-<precision>-queries-<hash>.npy`` for
+        queries; the precision reads ``onnx-float32`` and the like for a backend other than torch.
     """
     precision = getattr(ef, "precision", "float32")
     backend = getattr(ef, "backend", "torch")
@@ -112,6 +114,11 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None) 
         getattr(ef, "normalize_embeddings", True),
         getattr(getattr(ef, "model", None), "max_seq_length", None),
     )
+    if role == "queries":  # documents keep the key they always had, so their files stay valid
+        settings = (*settings, "queries", getattr(ef, "query_instruction", ""))
+        precision = f"{precision}-queries"
+    elif role != "documents":
+        raise ValueError(f"role must be 'documents' or 'queries', got {role!r}")
     return cache_dir(folder) / f"{_slug(settings[0])}-{precision}-{corpus_hash(documents, *settings)}.npy"
 
 
@@ -373,10 +380,27 @@ def encode_documents_cached(
     >>> encode_documents_cached(ef, ["a cat", "a dog"], "/tmp/emb").shape  # doctest: +SKIP
     (2, 384)
     """
-    documents = check_texts(documents, "documents")
-    if not documents:
+    return _encode_cached(ef, documents, folder, show_progress, encode or ef.encode_documents, "documents")
+
+
+def encode_queries_cached(
+    ef: Any, queries: list[str], folder: str | Path | None = None, show_progress: bool = True
+) -> np.ndarray:
+    """``ef.encode_queries(queries)`` as one float32 matrix, read from the disk cache when there.
+
+    As :func:`encode_documents_cached`, for a fixed set of queries that is scored again and
+    again (a benchmark's test and train questions), in a file of its own.
+    """
+    return _encode_cached(ef, queries, folder, show_progress, ef.encode_queries, "queries")
+
+
+def _encode_cached(
+    ef: Any, texts: list[str], folder: str | Path | None, show_progress: bool, encode: Callable[[list[str]], Any], role: str
+) -> np.ndarray:
+    texts = check_texts(texts, role)
+    if not texts:
         return np.zeros((0, ef.dim), dtype=np.float32)
-    shape = (len(documents), ef.dim)
+    shape = (len(texts), ef.dim)
 
     def read(path: Path) -> np.ndarray:
         cached = _check_array(np.load(path), shape)
@@ -389,14 +413,14 @@ def encode_documents_cached(
 
         # Encoding longest first in chunks keeps each chunk's batches of similar length (little padding)
         # and lets the progress bar move steadily.
-        order = np.argsort([-len(d) for d in documents], kind="stable")
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         embeddings = np.zeros(shape, dtype=np.float32)
-        with progress_bar(show=show_progress, total=len(documents), desc="encoding documents", unit="doc") as bar:
-            for start in range(0, len(documents), _CHUNK):
+        with progress_bar(show=show_progress, total=len(texts), desc=f"encoding {role}", unit="text") as bar:
+            for start in range(0, len(texts), _CHUNK):
                 chunk = order[start : start + _CHUNK]
-                vectors = (encode or ef.encode_documents)([documents[i] for i in chunk])
+                vectors = encode([texts[i] for i in chunk])
                 embeddings[chunk] = np.asarray(vectors, dtype=np.float32).reshape(len(chunk), ef.dim)
                 bar.update(len(chunk))
         return embeddings
 
-    return read_or_build(cache_path(ef, documents, folder), read, build, _save_atomic)
+    return read_or_build(cache_path(ef, texts, folder, role), read, build, _save_atomic)

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from helpers.embedding_cache import cached_array, corpus_hash, encode_documents_cached
+from helpers.embedding_cache import cached_array, corpus_hash, encode_documents_cached, encode_queries_cached
 from helpers.fusion import reciprocal_rank_fusion, weighted_sum
-from helpers.metrics import ndcg_per_query, recall_at_k, run_from_scores
+from helpers.metrics import ndcg_per_query, ndcg_per_query_from_scores, recall_at_k, run_from_scores
 
 __all__ = [
     "PUBLISHED",
@@ -107,9 +107,9 @@ def encode_corpus(
 def dense_scores(
     ef: Any, documents: list[str], queries: list[str], cache_folder: str | Path | None = None, show_progress: bool = True
 ) -> np.ndarray:
-    """Cosine of every document with every query; document embeddings come from the disk cache when there."""
+    """Cosine of every document with every query; both sides' embeddings come from the disk cache when there."""
     doc_vectors = encode_documents_cached(ef, documents, cache_folder, show_progress=show_progress)
-    return np.stack(ef.encode_queries(queries)) @ doc_vectors.T
+    return encode_queries_cached(ef, queries, cache_folder, show_progress=show_progress) @ doc_vectors.T
 
 
 def _rows(scores: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -298,7 +298,7 @@ def tune_weights(
     for weights in grid:
         key = tuple(float(w) for w in weights)
         fused = np.tensordot(np.asarray(key), scaled, axes=1)
-        curve[key] = evaluate("weighted", fused, query_ids, doc_ids, qrels).ndcg10
+        curve[key] = float(np.mean(list(ndcg_per_query_from_scores(qrels, query_ids, doc_ids, fused).values())))
     best = max(curve, key=lambda w: (curve[w], -list(curve).index(w)))
     return best, curve
 

@@ -74,6 +74,24 @@ def test_one_pass_gives_the_dense_vectors_and_the_reranker_tokens(tmp_path, mini
     np.testing.assert_array_equal(encode_documents_cached(ef, blog_docs, tmp_path, show_progress=False), vectors)
 
 
+def test_dense_scores_keep_the_query_vectors_apart_from_the_documents(tmp_path, minilm, blog_docs):
+    from helpers.embedding_cache import cache_path
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+
+    ef = SentenceTransformerEmbeddingFunction(query_instruction="query: ")
+    queries = ["Who founded artificial intelligence?", "Where was Alan Turing born?"]
+    scores = ev.dense_scores(ef, blog_docs, queries, tmp_path, show_progress=False)
+    expected = minilm.encode(["query: " + q for q in queries], normalize_embeddings=True) @ minilm.encode(blog_docs, normalize_embeddings=True).T
+    np.testing.assert_allclose(scores, expected, atol=1e-6)
+    # The same texts as queries and as documents are two files: the instruction differs.
+    assert cache_path(ef, queries, tmp_path, role="queries") != cache_path(ef, queries, tmp_path)
+    assert cache_path(ef, queries, tmp_path, role="queries").is_file()
+    with pytest.raises(ValueError, match="role must be 'documents' or 'queries'"):
+        cache_path(ef, queries, tmp_path, role="query")
+    ef.encode_queries = ef.encode_documents = None  # a second call reads both sides from disk
+    np.testing.assert_array_equal(ev.dense_scores(ef, blog_docs, queries, tmp_path, show_progress=False), scores)
+
+
 def test_one_pass_works_on_the_onnx_encoder_too(tmp_path, blog_docs, onnx_minilm):
     from helpers.embedding_cache import cache_path
     from helpers.model.dense import SentenceTransformerEmbeddingFunction

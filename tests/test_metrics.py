@@ -13,6 +13,7 @@ from helpers.metrics import (
     mrr_per_query,
     ndcg_at_k,
     ndcg_per_query,
+    ndcg_per_query_from_scores,
     recall_at_k,
     recall_per_query,
     run_from_scores,
@@ -127,6 +128,34 @@ def test_run_from_scores_keeps_the_best_k_and_drops_missing():
     assert run_from_scores(["q1", "q2"], ["a", "b", "c", "d"], scores, k=10)["q1"] == {"b": 0.9, "d": 0.5, "a": 0.1}
     with pytest.raises(ValueError, match="one row per query"):
         run_from_scores(["q1"], ["a", "b", "c", "d"], scores)
+
+
+def test_run_from_scores_keeps_plus_inf_as_the_top_score():
+    assert run_from_scores(["q"], ["a", "b"], np.array([[np.inf, 1.0]])) == {"q": {"a": np.inf, "b": 1.0}}
+
+
+MATRIX_SCORE = st.one_of(st.integers(0, 3).map(float), st.just(np.inf), st.just(-np.inf), st.just(np.nan), st.floats(-5, 5))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    qrels=qrels_strategy,
+    rows=st.lists(st.lists(MATRIX_SCORE, min_size=12, max_size=12), min_size=1, max_size=5),
+    k=st.sampled_from([1, 3, 10, 20]),
+)
+def test_ndcg_straight_from_a_score_matrix_equals_ndcg_of_its_run(qrels, rows, k):
+    # Ties (small integers), +inf, -inf and nan mixed in; q5 has a row but no judgements, q4 may lack a row.
+    query_ids, doc_ids = ["q1", "q2", "q3", "q5", "q4"][: len(rows)], [f"d{i}" for i in range(12)]
+    scores = np.array(rows)
+    expected = ndcg_per_query(qrels, run_from_scores(query_ids, doc_ids, scores, k=len(doc_ids)), k=k)
+    assert ndcg_per_query_from_scores(qrels, query_ids, doc_ids, scores, k=k) == expected
+
+
+def test_ndcg_from_scores_refuses_what_run_from_scores_refuses():
+    with pytest.raises(ValueError, match="one row per query"):
+        ndcg_per_query_from_scores({"q": {"a": 1}}, ["q"], ["a", "b"], np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="doc_ids"):
+        ndcg_per_query_from_scores({"q": {"a": 1}}, ["q"], ["a", "a"], np.zeros((1, 2)))
 
 
 # --- nan and -inf mean "not retrieved", wherever they sit in the dict --------------------------
