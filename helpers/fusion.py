@@ -1,13 +1,19 @@
-"""Fusing the rankings of several retrievers: reciprocal rank fusion and a weighted sum.
+"""Fusing the rankings of several retrievers: reciprocal rank fusion and weighted sums.
 
-Both take one score array per method, aligned on the same documents (``np.nan`` or
-``-np.inf`` marks a document that a method did not retrieve), and return one fused
+Each takes one score array per method, aligned on the same documents (``np.nan`` or
+``-np.inf`` marks a document that a method did not retrieve), and returns one fused
 score per document: higher is better. ``+inf`` is a top score (it ranks first, and scales to 1).
 Bad settings (a ``nan`` weight, ``top_n=0``) are errors, never a silently empty fusion.
+
+* :func:`reciprocal_rank_fusion`: what Milvus's ``RRFRanker`` computes, too.
+* :func:`weighted_sum`: min-max scaling per method, then a weighted sum.
+* :func:`weighted_ranker`: what Milvus's ``WeightedRanker`` computes, with its per-metric
+  :func:`normalize_scores` instead of min-max (so a score's scaling depends on the metric alone).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -128,3 +134,68 @@ def weighted_sum(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.n
     weights = np.array([check_number(w, f"weights[{i}]", low=0) for i, w in enumerate(weights)])
     normalized = np.nan_to_num(np.vstack([min_max(row) for row in stacked]), nan=0.0)
     return weights @ normalized
+
+
+def normalize_scores(scores: np.ndarray, metric: str) -> np.ndarray:
+    """Map scores to [0, 1] the way Milvus's ``WeightedRanker(norm_score=True)`` does.
+
+    Per metric, with no dependence on the other hits (unlike :func:`min_max`):
+
+    * COSINE: ``(1 + s) / 2``
+    * IP: ``0.5 + arctan(s) / pi``
+    * BM25: ``2 * arctan(s) / pi`` (scores are never negative)
+    * L2 (a distance, smaller is better): ``1 - 2 * arctan(d) / pi``
+
+    ``nan`` (not retrieved) stays ``nan``.
+
+    Examples
+    --------
+    >>> normalize_scores(np.array([-1.0, 0.0, 1.0]), "COSINE")
+    array([0. , 0.5, 1. ])
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    metric = metric.upper()
+    if metric == "COSINE":
+        return (1.0 + s) / 2.0
+    if metric == "IP":
+        return 0.5 + np.arctan(s) / math.pi
+    if metric == "BM25":
+        return 2.0 * np.arctan(s) / math.pi
+    if metric == "L2":
+        return 1.0 - 2.0 * np.arctan(s) / math.pi
+    raise ValueError(f"normalize_scores knows COSINE, IP, BM25 and L2; got {metric!r}")
+
+
+def weighted_ranker(
+    scores: Sequence[np.ndarray], metrics: Sequence[str], weights: Sequence[float], *, norm_score: bool = True
+) -> np.ndarray:
+    """Reproduce Milvus's ``WeightedRanker``: a weighted sum of (normalized) route scores.
+
+    Parameters
+    ----------
+    scores : sequence of array
+        One array per search request (route), aligned on the same documents; ``nan`` where
+        a route did not retrieve the document (it then adds nothing), as
+        :func:`helpers.milvus.align_scores` gives.
+    metrics : sequence of str
+        The metric of each route (``"COSINE"``, ``"IP"``, ``"BM25"``).
+    weights : sequence of float
+        The ``WeightedRanker`` weights, one per route.
+    norm_score : bool
+        Apply :func:`normalize_scores` first (pymilvus's default).
+
+    Returns
+    -------
+    ndarray
+        The fused score of every document; documents no route retrieved get ``nan``.
+    """
+    if not (len(scores) == len(metrics) == len(weights)) or not scores:
+        raise ValueError(
+            f"weighted_ranker needs one metric and one weight per score array; got {len(scores)} arrays, "
+            f"{len(metrics)} metrics, {len(weights)} weights"
+        )
+    stacked = _stack(scores)
+    if norm_score:
+        stacked = np.vstack([normalize_scores(row, m) for row, m in zip(stacked, metrics)])
+    fused = np.asarray(weights, dtype=np.float64) @ np.nan_to_num(stacked, nan=0.0)
+    return np.where(np.isnan(stacked).all(axis=0), np.nan, fused)

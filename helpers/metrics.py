@@ -19,6 +19,9 @@ Every metric is computed as ``trec_eval`` (and so pytrec_eval and BEIR) computes
 
 The ``*_per_query`` functions return ``{query_id: value}``, for per-query comparisons.
 
+:func:`compare_top_k` compares two retrievers' top-k lists rather than judging either: it checks
+that a search engine (Milvus, in notebook 05) ranks as in-memory scores do, ties allowed to swap.
+
 Examples
 --------
 >>> qrels = {"q1": {"d1": 1}}
@@ -34,9 +37,11 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
+import scipy.sparse as sp
 
 from helpers.validation import check_positive_int, keep_unique
 
@@ -50,6 +55,8 @@ __all__ = [
     "top_k",
     "run_from_scores",
     "ndcg_per_query_from_scores",
+    "RankingComparison",
+    "compare_top_k",
 ]
 
 Qrels = Mapping[str, Mapping[str, int]]
@@ -179,16 +186,16 @@ def ndcg_at_k(qrels: Qrels, run: Run, k: int = 10) -> float:
     Parameters
     ----------
     qrels : dict
-        ``{query_id: {doc_id: relevance}}``, graded relevance (0 = not relevant).
+        ``{query_id: {doc_id: relevance}}``, graded relevance (0 = not relevant): the relevance is the gain.
     run : dict
         ``{query_id: {doc_id: score}}``, higher is better. Any number of documents per query.
     k : int
-        Rank cut-off.
+        Rank cut-off: documents below rank ``k`` earn nothing.
 
     Returns
     -------
     float
-        The mean over the queries in ``qrels``, between 0 and 1.
+        Mean over the queries in ``qrels``: 1 for ideal rankings, 0 with no relevant document in any top ``k``.
 
     Examples
     --------
@@ -206,14 +213,14 @@ def recall_at_k(qrels: Qrels, run: Run, k: int = 100) -> float:
     qrels : dict
         ``{query_id: {doc_id: relevance}}``; relevance 1 or more counts as relevant.
     run : dict
-        ``{query_id: {doc_id: score}}``, higher is better.
+        ``{query_id: {doc_id: score}}``; only the order of the scores matters.
     k : int
-        Rank cut-off.
+        How deep to look: 100 is the recall of a first stage that hands 100 documents to a reranker.
 
     Returns
     -------
     float
-        The mean over the queries in ``qrels``, between 0 and 1.
+        Mean over the queries in ``qrels``: 1 when every relevant document is in its query's top ``k``.
 
     Examples
     --------
@@ -231,16 +238,16 @@ def mrr_at_k(qrels: Qrels, run: Run, k: int = 10) -> float:
     Parameters
     ----------
     qrels : dict
-        ``{query_id: {doc_id: relevance}}``; relevance 1 or more counts as relevant.
+        ``{query_id: {doc_id: relevance}}``; the first document with relevance 1 or more counts.
     run : dict
-        ``{query_id: {doc_id: score}}``, higher is better.
+        ``{query_id: {doc_id: score}}``, higher is better; ties are broken as trec_eval breaks them.
     k : int
-        Rank cut-off.
+        Rank cut-off: a query whose first relevant document comes below rank ``k`` scores 0.
 
     Returns
     -------
     float
-        The mean over the queries in ``qrels``, between 0 and 1.
+        Mean of ``1 / rank`` over the queries in ``qrels``: 1 when the first document is always relevant.
 
     Examples
     --------
@@ -362,3 +369,124 @@ def ndcg_per_query_from_scores(
             order = np.lexsort((id_rank[candidates], keyed[i, candidates]))[::-1][:k]
             ranked[query_id] = list(ids[candidates[order]])
     return {query_id: _ndcg(judged, ranked.get(query_id, []), k) for query_id, judged in qrels.items()}
+
+
+@dataclass(frozen=True)
+class RankingComparison:
+    """How a search engine's top-k lists compare with top-k lists from in-memory scores.
+
+    Attributes
+    ----------
+    queries : int
+        Queries compared.
+    same_ranking : int
+        Queries whose top-k lists are the same ranking: the same documents in the same order,
+        except that documents with tied scores may come in either order (and a tie at rank k
+        may be broken either way).
+    same_top1 : int
+        Queries whose best document is the same, or tied with it.
+    mean_overlap : float
+        Mean share of the engine's top-k that is also in the in-memory top-k.
+    max_score_diff : float
+        Largest difference between the engine's score of a hit and the in-memory score of
+        the same document.
+    """
+
+    queries: int
+    same_ranking: int
+    same_top1: int
+    mean_overlap: float
+    max_score_diff: float
+
+    def __str__(self) -> str:
+        return (
+            f"same top-k ranking for {self.same_ranking}/{self.queries} queries, same top-1 for "
+            f"{self.same_top1}/{self.queries}, mean overlap {self.mean_overlap:.2f}"
+        )
+
+
+def _same_ranking(got: list[int], column: np.ndarray, expected: list[int], tol: float) -> bool:
+    """Is ``got`` (row numbers) a best-first top-k of ``column``, allowing ties to swap?"""
+    if len(got) != len(expected) or len(set(got)) != len(got):
+        return False
+    if not got:
+        return True
+    values = column[got]
+    if not np.isfinite(values).all():  # the engine returned a document the in-memory side left out
+        return False
+    kth = column[expected[-1]]
+    in_order = bool(np.all(np.diff(values) <= tol))
+    nothing_better_missing = set(np.flatnonzero(column > kth + tol)) <= set(got)
+    return in_order and nothing_better_missing and bool(values.min() >= kth - tol)
+
+
+def compare_top_k(
+    ranked_ids: Sequence[Sequence],
+    ranked_scores: Sequence[np.ndarray],
+    scores: np.ndarray,
+    doc_ids: Sequence,
+    *,
+    k: int = 10,
+    positive_only: bool = False,
+    tol: float = 1e-5,
+) -> RankingComparison:
+    """Compare each query's ranked list from a search engine with the top-k of in-memory scores.
+
+    Parameters
+    ----------
+    ranked_ids : sequence of sequences
+        Per query, the document ids the engine returned, best first.
+    ranked_scores : sequence of array
+        Per query, the engine's score of each of those documents (higher is better).
+    scores : array or scipy sparse matrix, shape (n_documents, n_queries)
+        In-memory scores of every document for every query, e.g. ``doc_dense @ queries.T``.
+    doc_ids : sequence
+        The id of each row of ``scores``.
+    k : int
+        Length of the lists compared.
+    positive_only : bool
+        Leave documents whose in-memory score is 0 or less out of the in-memory list, as a
+        sparse search returns only documents that share a term with the query.
+    tol : float
+        In-memory scores closer than this count as tied (an engine may compute in float32).
+
+    Returns
+    -------
+    RankingComparison
+
+    Examples
+    --------
+    >>> scores = np.array([[3.0], [2.0], [2.0]])  # b and c tie
+    >>> result = compare_top_k([["a", "c"]], [[3.0, 2.0]], scores, ["a", "b", "c"], k=2)
+    >>> result.same_ranking, result.max_score_diff  # c may stand in for b: they tie
+    (1, 0.0)
+    """
+    k = _check_k(k)
+    scores = np.asarray(scores.toarray() if sp.issparse(scores) else scores, dtype=np.float64)
+    doc_ids = list(doc_ids)
+    if len(ranked_ids) != len(ranked_scores):
+        raise ValueError(
+            f"compare_top_k needs one score list per id list; got {len(ranked_ids)} id lists and "
+            f"{len(ranked_scores)} score lists"
+        )
+    if scores.shape != (len(doc_ids), len(ranked_ids)):
+        raise ValueError(
+            f"scores must have one row per document and one column per query: expected "
+            f"{(len(doc_ids), len(ranked_ids))}, got {scores.shape}"
+        )
+    row = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+    same = top1 = 0
+    overlaps, diffs = [], [0.0]
+    for column, ids, reported in zip(scores.T, ranked_ids, ranked_scores):
+        if positive_only:
+            column = np.where(column > 0, column, -np.inf)
+        expected = [int(i) for i in np.argsort(-column, kind="stable")[:k] if np.isfinite(column[i])]
+        unknown = [doc_id for doc_id in ids if doc_id not in row]
+        if unknown:
+            raise ValueError(f"the ranked ids contain ids that are not in doc_ids: {unknown[:5]}")
+        got = [row[doc_id] for doc_id in list(ids)[:k]]
+        same += _same_ranking(got, column, expected, tol)
+        top1 += bool(got and expected) and column[got[0]] >= column[expected[0]] - tol
+        overlaps.append(len(set(got) & set(expected)) / max(len(got), 1))
+        diffs.extend(np.abs(np.asarray(reported, dtype=np.float64)[: len(got)] - column[got]).tolist())
+    return RankingComparison(len(ranked_ids), same, top1, float(np.mean(overlaps)), float(max(diffs)))

@@ -1,9 +1,11 @@
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.fusion import min_max, ranks, reciprocal_rank_fusion, weighted_sum
+from helpers.fusion import min_max, normalize_scores, ranks, reciprocal_rank_fusion, weighted_ranker, weighted_sum
 
 
 def test_ranks_descending_with_ties_by_position_and_missing_last():
@@ -85,3 +87,45 @@ def test_plus_inf_is_a_top_score_and_nan_minus_inf_are_missing():
     np.testing.assert_array_equal(min_max(np.array([np.inf, np.nan])), [1.0, np.nan])
     fused = reciprocal_rank_fusion([np.array([np.inf, 1.0, np.nan]), np.array([0.0, 1.0, -np.inf])], k=0)
     np.testing.assert_array_equal(fused, [1 / 1 + 1 / 2, 1 / 2 + 1 / 1, 0.0])
+
+
+# --- Milvus's WeightedRanker (tests/test_milvus.py checks these against a real Milvus Lite) ---
+
+
+def test_normalize_scores_hand_worked_values():
+    np.testing.assert_allclose(normalize_scores([-1.0, 0.0, 1.0], "COSINE"), [0.0, 0.5, 1.0])
+    np.testing.assert_allclose(normalize_scores([0.0, 1.0, np.inf], "IP"), [0.5, 0.75, 1.0])
+    np.testing.assert_allclose(normalize_scores([0.0, 1.0], "BM25"), [0.0, 0.5])
+    np.testing.assert_allclose(normalize_scores([0.0, 1.0], "L2"), [1.0, 0.5])
+    assert np.isnan(normalize_scores([np.nan], "IP")).all()
+    with pytest.raises(ValueError, match="COSINE"):
+        normalize_scores([1.0], "HAMMING")
+
+
+_NORMALIZE = {  # Milvus's formulas, one document at a time
+    "COSINE": lambda s: (1 + s) / 2,
+    "IP": lambda s: 0.5 + math.atan(s) / math.pi,
+    "BM25": lambda s: 2 * math.atan(s) / math.pi,
+}
+_ROUTE = st.lists(st.one_of(st.none(), st.floats(0, 50)), min_size=6, max_size=6)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(_ROUTE, st.sampled_from(sorted(_NORMALIZE)), st.floats(0, 1)), min_size=1, max_size=3), st.booleans())
+def test_weighted_ranker_equals_a_per_document_sum_over_the_routes_that_found_it(routes, norm_score):
+    scores = [np.array([np.nan if s is None else s for s in route]) for route, _, _ in routes]
+    fused = weighted_ranker(scores, [m for _, m, _ in routes], [w for _, _, w in routes], norm_score=norm_score)
+    for doc in range(6):
+        found = [(route[doc], metric, w) for route, metric, w in routes if route[doc] is not None]
+        if not found:
+            assert np.isnan(fused[doc])
+            continue
+        expected = sum(w * (_NORMALIZE[m](s) if norm_score else s) for s, m, w in found)
+        assert fused[doc] == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_weighted_ranker_checks_lengths():
+    with pytest.raises(ValueError, match="one metric and one weight"):
+        weighted_ranker([np.ones(3)], ["IP", "COSINE"], [1.0])
+    with pytest.raises(ValueError, match="one length"):
+        weighted_ranker([np.ones(3), np.ones(4)], ["IP", "COSINE"], [0.5, 0.5])

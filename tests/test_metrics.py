@@ -5,10 +5,12 @@ import math
 import numpy as np
 import pytest
 import pytrec_eval
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers.metrics import (
+    compare_top_k,
     mrr_at_k,
     mrr_per_query,
     ndcg_at_k,
@@ -219,3 +221,66 @@ def test_run_from_scores_refuses_duplicate_ids_unless_told_which_wins():
         run_from_scores(["q", "q"], ["a"], np.ones((2, 1)))
     assert run_from_scores(["q"], ["a", "b", "a"], scores, duplicates="first") == {"q": {"b": 0.9, "a": 0.1}}
     assert run_from_scores(["q"], ["a", "b", "a"], scores, duplicates="last") == {"q": {"b": 0.9, "a": 0.5}}
+
+
+# --- comparing a search engine's top-k lists with in-memory scores ----------------------
+
+DOCS = ["a", "b", "c", "d", "e"]
+TIED = np.array([[3.0], [2.0], [2.0], [1.0], [0.0]])  # b and c tie
+
+
+def _compare(ranked, scores=TIED, **kwargs):
+    """compare_top_k for one query whose engine scores are the in-memory ones."""
+    column = dict(zip(DOCS, scores[:, 0]))
+    return compare_top_k([ranked], [[column[d] for d in ranked]], scores, DOCS, **kwargs)
+
+
+def test_compare_top_k_allows_tied_documents_to_swap_but_nothing_else():
+    assert _compare(["a", "c", "b"], k=3).same_ranking == 1
+    assert _compare(["b", "a", "c"], k=3).same_ranking == 0
+    missing_best = _compare(["b", "c", "d"], k=3)
+    assert (missing_best.same_ranking, missing_best.same_top1) == (0, 0)
+    assert missing_best.mean_overlap == pytest.approx(2 / 3)
+    assert _compare(["a", "c"], k=2).same_ranking == 1  # a tie at the cut-off may be broken either way
+    # A sparse search returns only documents with a positive score; "e" would be a wrong hit.
+    short = _compare(["a", "b", "c", "d"], k=5, positive_only=True)
+    assert short.same_ranking == 1 and short.max_score_diff == 0.0
+    assert _compare(DOCS, k=5, positive_only=True).same_ranking == 0
+    assert _compare(DOCS, k=5).same_ranking == 1
+
+
+def test_compare_top_k_reports_score_differences_and_checks_its_input():
+    result = compare_top_k([["a", "b"]], [[0.9, 0.5]], np.array([[0.9], [0.4]]), ["a", "b"], k=2)
+    assert result.same_ranking == 1 and result.max_score_diff == pytest.approx(0.1)
+    assert str(result) == "same top-k ranking for 1/1 queries, same top-1 for 1/1, mean overlap 1.00"
+    sparse_scores = compare_top_k([["b"]], [[2.0]], sp.csr_array(np.array([[0.0], [2.0]])), ["a", "b"], k=1)
+    assert sparse_scores.same_ranking == 1
+    with pytest.raises(ValueError, match="one row per document"):
+        compare_top_k([[]], [[]], np.zeros((3, 1)), ["a", "b"])
+    with pytest.raises(ValueError, match="not in doc_ids"):
+        compare_top_k([["z"]], [[1.0]], np.ones((2, 1)), ["a", "b"])
+    with pytest.raises(ValueError, match="one score list per id list"):
+        compare_top_k([["a"]], [], np.ones((2, 1)), ["a", "b"])
+    with pytest.raises(ValueError, match="k must be at least 1"):
+        compare_top_k([["a"]], [[1.0]], np.ones((2, 1)), ["a", "b"], k=0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 3), min_size=6, max_size=6),
+    st.permutations(range(6)),
+    st.integers(0, 6),
+    st.integers(1, 6),
+    st.booleans(),
+)
+def test_same_ranking_and_top1_equal_a_sorted_scores_reference(values, order, length, k, positive_only):
+    """A list is a right top-k exactly when its scores, in its order, are the k best scores sorted."""
+    got = list(order[:length])[:k]
+    valid = [d for d in range(6) if values[d] > 0 or not positive_only]
+    best = sorted((values[d] for d in valid), reverse=True)[:k]
+    same = [values[d] for d in got] == best and set(got) <= set(valid)
+    top1 = bool(got) and got[0] in valid and values[got[0]] == max(values[d] for d in valid)
+    scores = np.array(values, dtype=float)[:, None]
+    ids = [f"d{i}" for i in range(6)]
+    result = compare_top_k([[ids[d] for d in got]], [scores[got, 0]], scores, ids, k=k, positive_only=positive_only)
+    assert (result.same_ranking, result.same_top1) == (int(same), int(top1))

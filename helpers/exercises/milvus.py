@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises.verdict import Verdict, right, unanswered, wrong
+from helpers.exercises.verdict import Verdict, check_choice, right, unanswered, wrong
 from helpers.fusion import reciprocal_rank_fusion
 
 DENSE_TOP = ("a", "b", "c")
@@ -15,17 +15,14 @@ SPARSE_TOP = ("c", "a", "d")
 
 def check_sparse_metric(answer: Any) -> Verdict:
     """Exercise 1: the ``metric_type`` of a field that stores our BM25 vectors."""
-    hint = "the BM25 score is the dot product of the query and document vectors"
-    if (pending := unanswered(answer, hint)) is not None:
-        return pending
-    value = str(answer).strip().upper()
-    if value == "IP":
-        return right("inner product: query IDFs times document term weights, summed, is exactly BM25")
-    if value == "COSINE":
-        return wrong("cosine divides by the vectors' lengths, which changes BM25 scores; use the plain dot product")
-    if value == "BM25":
-        return wrong("metric_type='BM25' is for Milvus's built-in BM25 function, which computes the weights itself")
-    return wrong(f"{answer!r} is not it. {hint}")
+    return check_choice(
+        answer, "IP", hint="the BM25 score is the dot product of the query and document vectors",
+        explain="inner product: query IDFs times document term weights, summed, is exactly BM25",
+        mistakes={
+            "COSINE": "cosine divides by the vectors' lengths, which changes BM25 scores; use the plain dot product",
+            "BM25": "metric_type='BM25' is for Milvus's built-in BM25 function, which computes the weights itself",
+        },
+    )
 
 
 def rrf_winner() -> str:

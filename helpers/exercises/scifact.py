@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercises.verdict import Verdict, check_number, right, unanswered, wrong
+from helpers.exercises.verdict import Verdict, check_choice, check_number
 from helpers.metrics import ndcg_at_k
 
 
@@ -21,12 +21,9 @@ def check_ndcg_one_relevant(answer: Any) -> Verdict:
 
 def check_tuning_split(answer: Any) -> Verdict:
     """Exercise 2: the split on which fusion weights are tuned ("train" or "test")."""
-    hint = "the score you report must come from queries the tuning never saw"
-    if (pending := unanswered(answer, hint)) is not None:
-        return pending
-    value = str(answer).strip().lower()
-    if value == "train":
-        return right("tune on train, report test once: the test score then predicts new queries")
-    if value == "test":
-        return wrong("weights tuned on test fit those very queries, so the test score flatters them")
-    return wrong(f"answer 'train' or 'test', not {answer!r}")
+    return check_choice(
+        answer, "train", hint="the score you report must come from queries the tuning never saw",
+        explain="tune on train, report test once: the test score then predicts new queries",
+        mistakes={"test": "weights tuned on test fit those very queries, so the test score flatters them"},
+        unknown="answer 'train' or 'test'",
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +104,40 @@ def check_number(
         if close(value, mistaken):
             return wrong(why)
     return wrong(f"{value:.6g} is not it. {hint}")
+
+
+def check_choice(
+    answer: Any,
+    truth: str,
+    *,
+    hint: str,
+    explain: str,
+    mistakes: Mapping[str, str] | None = None,
+    unknown: str | None = None,
+) -> Verdict:
+    """Check a one-word answer, whatever its case and surrounding spaces: not yet, right, a typical mistake, or wrong.
+
+    Parameters
+    ----------
+    answer : object
+        The learner's word (``...`` until they answer), compared without case.
+    truth : str
+        The right word, such as ``"IP"``.
+    hint : str
+        How to get there; shown while unanswered and after an unrecognised answer.
+    explain : str
+        What a right answer shows.
+    mistakes : mapping of str to str, optional
+        Words that a typical mistake gives, and what to say about each.
+    unknown : str, optional
+        What to say about any other answer, before ``", not <answer>"``; default: the hint.
+    """
+    if (pending := unanswered(answer, hint)) is not None:
+        return pending
+    word = str(answer).strip().casefold()
+    if word == truth.casefold():
+        return right(explain)
+    for mistaken, why in (mistakes or {}).items():
+        if word == mistaken.casefold():
+            return wrong(why)
+    return wrong(f"{unknown}, not {answer!r}" if unknown else f"{answer!r} is not it. {hint}")

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.milvus import normalize_scores
+from helpers.fusion import normalize_scores
 from helpers.plots.style import METHOD_COLORS, OKABE_ITO, tutorial_style
 
 __all__ = ["plot_weighted_normalization", "plot_idf_formulas"]

@@ -17,6 +17,7 @@ import requests
 
 from helpers.model.base import BaseRerankFunction, RerankResult
 from helpers.model.reranker._common import check_rerank_args
+from helpers.redact import Secret, scrub
 from helpers.validation import check_number
 
 __all__ = ["JinaRerankFunction", "JinaAPIError", "API_URL"]
@@ -114,7 +115,7 @@ class JinaRerankFunction(BaseRerankFunction):
         self.max_retries = max_retries
         self.backoff = backoff
         self._sleep = sleep
-        self._api_key = _Secret(key.strip())
+        self._api_key = Secret(key.strip())
         self._session = requests.Session()
 
     def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
@@ -211,7 +212,7 @@ class JinaRerankFunction(BaseRerankFunction):
 
     def _scrub(self, message: str) -> str:
         """Remove the key from text the server sent back, in case it echoes the request."""
-        return message.replace(self._api_key.value, "***")
+        return scrub(message, [self._api_key])
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_name={self.model_name!r}, api_url={self.api_url!r}, api_key=***)"
@@ -301,16 +302,3 @@ def _send(session: requests.Session, url: str, body: dict, headers: dict, deadli
     worker.join(max(deadline - time.monotonic(), 0.0))
     return result[0] if result else f"no complete answer from {url} within the timeout"
 
-
-class _Secret:
-    """Holds a string that never shows in repr, str or f-strings."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str):
-        self.value = value
-
-    def __repr__(self) -> str:
-        return "***"
-
-    __str__ = __repr__
