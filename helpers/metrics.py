@@ -375,6 +375,8 @@ def ndcg_per_query_from_scores(
 class RankingComparison:
     """How a search engine's top-k lists compare with top-k lists from in-memory scores.
 
+    :func:`compare_top_k` makes it; ``str()`` gives the one line a notebook prints.
+
     Attributes
     ----------
     queries : int
