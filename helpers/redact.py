@@ -1,8 +1,9 @@
 """Keeping secrets (API keys, tokens, passwords) out of reprs, messages and logs.
 
-One place for it, used by every module that holds a secret: :mod:`helpers.milvus` (the Milvus
-token and any ``user:password@`` in a URI), the Jina rerank client (its API key) and the room
-server (its password, in a server log quoted by an error).
+One place for it, used by every module that shows text which could hold a secret:
+:mod:`helpers.milvus` (the Milvus token and any ``user:password@`` in a URI, in connection
+errors) and the Jina rerank client (its API key, in reprs and in what the API answers). The room
+server needs none of it: it never echoes its password, and its cookie holds a keyed hash.
 
 * :class:`Secret` holds a string that never shows in ``repr``, ``str`` or an f-string.
 * :func:`scrub` replaces every occurrence of given secrets in a text by :data:`MASK`.

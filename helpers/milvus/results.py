@@ -70,6 +70,7 @@ def align_scores(hits: Hits, ids: Sequence, metric: str) -> np.ndarray:
     out[[position[hit["id"]] for hit in hits]] = hit_scores(hits, metric)
     return out
 
+
 def compare_rankings(
     results: Sequence[Hits],
     scores: Any,
