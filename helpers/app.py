@@ -312,7 +312,7 @@ def app_cache_dir() -> Path:
     """Where the app keeps the corpora's dense vectors and the reranker's token vectors:
     ``$RETRIEVAL_CACHE`` if set, else ``notebooks/work/embeddings`` (gitignored, safe to
     delete; the next start encodes again)."""
-    from helpers.embedding_cache import CACHE_ENV
+    from helpers.paths import CACHE_ENV
 
     return Path(os.environ.get(CACHE_ENV) or APP_NOTEBOOK.parent / "work" / "embeddings").expanduser()
 

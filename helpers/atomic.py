@@ -22,7 +22,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["write_atomic", "replace_atomic", "new_file_mode"]
+import numpy as np
+
+__all__ = ["write_atomic", "replace_atomic", "save_arrays_atomic", "new_file_mode"]
 
 
 def new_file_mode() -> int:
@@ -83,3 +85,25 @@ def write_atomic(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_arrays_atomic(path: str | os.PathLike, array: np.ndarray | None = None, **arrays: np.ndarray) -> Path:
+    """``np.save(array)``, or ``np.savez(**arrays)``, to ``path`` through :func:`write_atomic`, making its folder.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        An ``.npy`` file for one ``array``, an ``.npz`` file for named ``arrays``.
+    array : ndarray, optional
+        The one array to save.
+    **arrays : ndarray
+        Named arrays, when ``array`` is not given.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_atomic(path, lambda f: np.save(f, array) if array is not None else np.savez(f, **arrays))

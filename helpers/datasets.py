@@ -43,6 +43,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpers.loading import offline
+from helpers.paths import env_dir, user_cache_dir
 from helpers.validation import DUPLICATES, keep_unique
 
 __all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "download_dir", "install_archive", "jsonl_records", "DATA_ENV"]
@@ -116,10 +118,7 @@ class BeirDataset:
 
 def download_dir() -> Path:
     """Where downloads go: ``$RETRIEVAL_DATA`` when set, else ``<user cache>/retrieval-tutorial/datasets``."""
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "retrieval-tutorial" / "datasets"
+    return env_dir(DATA_ENV, user_cache_dir("datasets"))
 
 
 def _candidates(name: str) -> list[Path]:
@@ -131,12 +130,6 @@ def _candidates(name: str) -> list[Path]:
 
 def _is_dataset(folder: Path) -> bool:
     return folder.is_dir() and any((folder / f).is_file() for f in ("corpus.jsonl", "corpus.jsonl.gz"))
-
-
-def _offline() -> bool:
-    return any(
-        os.environ.get(var, "").lower() in {"1", "true", "yes", "on"} for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    )
 
 
 def _how_to_get(name: str, looked: list[Path], reason: str) -> str:
@@ -178,7 +171,7 @@ def find_dataset(name: str = "scifact", download: bool = True) -> Path:
         raise DatasetNotAvailable(_how_to_get(name, looked, "only SciFact is downloaded automatically"))
     if not download:
         raise DatasetNotAvailable(_how_to_get(name, looked, "download=False"))
-    if _offline():
+    if offline("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
         raise DatasetNotAvailable(_how_to_get(name, looked, "HF_HUB_OFFLINE/HF_DATASETS_OFFLINE forbid downloads"))
     try:
         return _download_beir(name, download_dir())

@@ -16,14 +16,13 @@ the file, computed again and replaced. When the folder is read-only, the compute
 returned (with a warning that it was not kept), so no work is lost.
 
 Where the files go: the ``folder`` argument; else ``$RETRIEVAL_CACHE``; else
-``<user cache>/retrieval-tutorial/embeddings``. The notebooks pass ``work/embeddings`` so that
+``<user cache>/retrieval-tutorial/embeddings`` (:func:`helpers.paths.cache_dir`). The notebooks pass ``work/embeddings`` so that
 everything they write stays under ``notebooks/work/`` (safe to delete).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import warnings
 import zipfile
@@ -33,7 +32,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from helpers.atomic import write_atomic
+from helpers.atomic import save_arrays_atomic
+from helpers.paths import CACHE_ENV, cache_dir
 from helpers.validation import check_texts
 
 __all__ = [
@@ -50,18 +50,8 @@ _LOAD_ERRORS = (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile)
 class CacheWarning(UserWarning):
     """A cache file was damaged (and rebuilt), or could not be written; the message names the file."""
 
-CACHE_ENV = "RETRIEVAL_CACHE"
+
 _CHUNK = 512  # texts per progress-bar step; large enough that length-sorted batches stay tight
-
-
-def cache_dir(folder: str | Path | None = None) -> Path:
-    """The cache folder: ``folder``, else ``$RETRIEVAL_CACHE``, else ``<user cache>/retrieval-tutorial/embeddings``."""
-    if folder is not None:
-        return Path(folder).expanduser()
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "retrieval-tutorial" / "embeddings"
 
 
 def corpus_hash(texts: list[str], *settings: Any) -> str:
@@ -120,12 +110,6 @@ def cache_path(ef: Any, documents: list[str], folder: str | Path | None = None, 
     elif role != "documents":
         raise ValueError(f"role must be 'documents' or 'queries', got {role!r}")
     return cache_dir(folder) / f"{_slug(settings[0])}-{precision}-{corpus_hash(documents, *settings)}.npy"
-
-
-def _save_atomic(path: Path, array: np.ndarray | None = None, **arrays: np.ndarray) -> None:
-    """``np.save(array)``, or ``np.savez(**arrays)``, through :func:`helpers.atomic.write_atomic`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, lambda f: np.save(f, array) if array is not None else np.savez(f, **arrays))
 
 
 def read_or_build(path: Path, read: Callable[[Path], T], build: Callable[[], T], save: Callable[[Path, T], None]) -> T:
@@ -223,7 +207,7 @@ def cached_array(
         path,
         lambda p: _check_array(np.load(p), shape, allow_nan),
         lambda: _check_array(np.asarray(compute()), shape, allow_nan),
-        _save_atomic,
+        save_arrays_atomic,
     )
 
 
@@ -245,7 +229,7 @@ def _read_ragged(path: Path, count: int | None) -> list[np.ndarray]:
 def _save_ragged(path: Path, arrays: list[np.ndarray]) -> None:
     offsets = np.cumsum([0] + [len(a) for a in arrays])
     data = np.concatenate(arrays) if arrays else np.zeros((0, 0), dtype=np.float32)
-    _save_atomic(path, data=data, offsets=offsets)
+    save_arrays_atomic(path, data=data, offsets=offsets)
 
 
 def _build_ragged(compute: Callable[[], Sequence[np.ndarray]], count: int | None) -> list[np.ndarray]:
@@ -324,7 +308,7 @@ def cached_sparse(name: str, key: str, compute: Callable[[], Any], folder: str |
             return csr_array((stored["data"], stored["indices"], stored["indptr"]), shape=tuple(stored["shape"]))
 
     def save(path: Path, matrix: csr_array) -> None:
-        _save_atomic(path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape))
+        save_arrays_atomic(path, data=matrix.data, indices=matrix.indices, indptr=matrix.indptr, shape=np.array(matrix.shape))
 
     path = cache_dir(folder) / f"{_slug(name)}-{key}.npz"
     return read_or_build(path, read, lambda: csr_array(compute()), save)
@@ -423,4 +407,4 @@ def _encode_cached(
                 bar.update(len(chunk))
         return embeddings
 
-    return read_or_build(cache_path(ef, texts, folder, role), read, build, _save_atomic)
+    return read_or_build(cache_path(ef, texts, folder, role), read, build, save_arrays_atomic)

@@ -84,8 +84,23 @@ def resolve_model(model_name: str | Path) -> str:
     return str(model_name)
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+OFFLINE_ENV = "HF_HUB_OFFLINE"
+
+
+def offline(*variables: str) -> bool:
+    """True when downloads are forbidden: one of ``variables`` (default ``HF_HUB_OFFLINE``) is 1, true, yes or on.
+
+    Parameters
+    ----------
+    *variables : str
+        Environment variables to read, e.g. ``offline("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")``.
+    """
+    return any(os.environ.get(name, "").lower() in {"1", "true", "yes", "on"} for name in variables or (OFFLINE_ENV,))
+
+
+def offline_env() -> dict[str, str]:
+    """This process's environment for a child process, with ``HF_HUB_OFFLINE=1`` unless it is set already."""
+    return {**os.environ, OFFLINE_ENV: os.environ.get(OFFLINE_ENV, "1")}
 
 
 def _missing_message(name: str, kind: str, hint: str) -> str:
@@ -176,7 +191,7 @@ def _load_from_hub(name: str, factory: Callable[..., Any], kind: str, hint: str,
     try:  # the local Hugging Face cache first: no network, no retries
         return factory(name, local_files_only=True, **kwargs)
     except OSError:
-        if _offline():
+        if offline():
             raise ModelNotAvailable(_missing_message(name, kind, hint)) from None
     try:
         return factory(name, **kwargs)

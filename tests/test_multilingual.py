@@ -46,7 +46,7 @@ def test_the_api_matches_the_other_embedding_functions(multilingual):
     assert len(multilingual(["一つ", "二つ"])) == 2
     with pytest.raises(TypeError, match="wrap it in a list"):
         multilingual.encode_queries("チューリング")
-    with pytest.raises(ValueError, match="threads must be a positive integer"):
+    with pytest.raises(ValueError, match="threads must be at least 1"):
         UniversalSentenceEncoderEmbeddingFunction(threads=0)
     assert repr(multilingual) == (
         "UniversalSentenceEncoderEmbeddingFunction(model_name='universal-sentence-encoder-multilingual-3', dim=512)"

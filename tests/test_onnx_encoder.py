@@ -1,5 +1,6 @@
-"""The ONNX Runtime encoder against plain sentence-transformers, its export cache, and its torch-free encoding."""
+"""The ONNX Runtime encoder against plain sentence-transformers, its export and cache, and its torch-free encoding."""
 
+import ast
 import json
 import os
 import shutil
@@ -9,8 +10,9 @@ import numpy as np
 import pytest
 
 from helpers.loading import ModelNotAvailable, resolve_model
-from helpers.model import onnx_encoder
-from helpers.model.onnx_encoder import OnnxSentenceEncoder, exported_model_path, onnx_cache_dir, onnx_sentence_encoder
+from helpers.model import onnx_encoder, onnx_export
+from helpers.model.onnx_encoder import OnnxSentenceEncoder, onnx_sentence_encoder
+from helpers.model.onnx_export import exported_model_path, onnx_cache_dir
 
 TEXTS = [
     "Artificial intelligence was founded as an academic discipline in 1956.",
@@ -150,8 +152,8 @@ def test_cache_key_follows_model_files_precision_and_versions(tmp_path, monkeypa
     (model / "config.json").write_text(json.dumps(config | {"layer_norm_eps": 1e-6}))
     changed = exported_model_path(model, "float32", tmp_path)
     assert changed != first
-    real_version = onnx_encoder._version
-    monkeypatch.setattr(onnx_encoder, "_version", lambda p: "0.0" if p == "onnxruntime" else real_version(p))
+    real_version = onnx_export._version
+    monkeypatch.setattr(onnx_export, "_version", lambda p: "0.0" if p == "onnxruntime" else real_version(p))
     assert exported_model_path(model, "float32", tmp_path) != changed
 
 
@@ -176,28 +178,48 @@ def test_failed_export_leaves_old_file_and_no_debris(tmp_path, monkeypatch, mini
 
     monkeypatch.setattr(torch.onnx, "export", broken_export)
     with pytest.raises(RuntimeError, match="interrupted"):
-        onnx_encoder.export_onnx(resolve_model("all-MiniLM-L6-v2"), destination)
+        onnx_export.export_onnx(resolve_model("all-MiniLM-L6-v2"), destination)
     assert destination.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]
 
 
 def test_export_without_onnx_package_names_the_install(tmp_path, monkeypatch):
-    real_find_spec = onnx_encoder.importlib.util.find_spec
-    monkeypatch.setattr(onnx_encoder.importlib.util, "find_spec", lambda n: None if n == "onnx" else real_find_spec(n))
+    real_find_spec = onnx_export.importlib.util.find_spec
+    monkeypatch.setattr(onnx_export.importlib.util, "find_spec", lambda n: None if n == "onnx" else real_find_spec(n))
     with pytest.raises(ModuleNotFoundError, match="pip install onnx=="):
-        onnx_encoder.export_onnx(resolve_model("all-MiniLM-L6-v2"), tmp_path / "m.onnx")
+        onnx_export.export_onnx(resolve_model("all-MiniLM-L6-v2"), tmp_path / "m.onnx")
+
+
+_EXPORT_ONLY = {"torch", "transformers", "sentence_transformers", "onnx"}
+
+
+def _imported_modules(module) -> set[str]:
+    """Top-level names of every module that ``module``'s source imports, in any function too."""
+    tree = ast.parse(Path(module.__file__).read_text())
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    names |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    return {name.split(".")[0] for name in names}
+
+
+def test_the_runtime_module_never_imports_the_export_packages():
+    # The export (torch, transformers, onnx) lives in onnx_export and imports them only inside export_onnx.
+    assert not _imported_modules(onnx_encoder) & _EXPORT_ONLY
+    assert {"torch", "transformers", "onnx"} <= _imported_modules(onnx_export)
+    assert onnx_encoder.export_onnx is onnx_export.export_onnx  # the runtime exports a missing model through it
 
 
 def test_encoding_never_imports_torch(encoder, tmp_path, run_python):
-    # The export above is cached; a fresh process must load and encode with neither torch nor transformers' models.
+    # The export above is cached; a fresh process must load and encode with neither torch nor transformers' models,
+    # although the runtime imports the export module (for the file's name, and to export a missing model).
     script = (
         "import sys\n"
         "from helpers.model.dense import SentenceTransformerEmbeddingFunction\n"
+        "assert 'helpers.model.onnx_export' in sys.modules\n"
         "ef = SentenceTransformerEmbeddingFunction(backend='onnx')\n"
         "v = ef.encode_queries(['Where was Turing born?'])[0]\n"
         "t = ef.model.encode(['a b c'], output_value='token_embeddings')[0]\n"
         "assert v.shape == (384,) and t.shape == (5, 384), (v.shape, t.shape)\n"
-        "print(sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))\n"
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers', 'onnx') if m in sys.modules))\n"
     )
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
     result = run_python(script, env=env)

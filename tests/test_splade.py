@@ -77,8 +77,9 @@ def test_long_text_is_cut_with_a_warning(splade):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"batch_size": 0}, "batch_size must be a positive integer"),
-        ({"k_tokens_document": -1}, "k_tokens_document must be a positive integer or None"),
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"batch_size": True}, "batch_size must be an integer, got bool"),
+        ({"k_tokens_document": -1}, "k_tokens_document must be at least 1 .*; or None to keep every weight"),
         ({"precision": "int8"}, "precision must be one of 'float32', 'bfloat16'"),
         ({"max_length": 4096}, "max_length must be an integer from 3 to 512"),
     ],

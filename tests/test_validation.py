@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.atomic import new_file_mode, write_atomic
+from helpers.atomic import new_file_mode, save_arrays_atomic, write_atomic
 from helpers.validation import (
     EmptyQueryError,
     InvalidTextError,
@@ -168,3 +168,13 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         write_atomic(path, broken)
     assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["f.bin"]
+
+
+def test_arrays_are_saved_atomically_into_a_new_folder(tmp_path):
+    vector = np.arange(4, dtype=np.float32)
+    one = save_arrays_atomic(tmp_path / "new" / "v.npy", vector)
+    np.testing.assert_array_equal(np.load(one), vector)
+    many = save_arrays_atomic(tmp_path / "new" / "m.npz", data=vector, offsets=np.array([0, 4]))
+    with np.load(many) as stored:
+        assert sorted(stored.files) == ["data", "offsets"] and stored["offsets"].tolist() == [0, 4]
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["m.npz", "v.npy"]  # no temporary left

@@ -14,6 +14,7 @@ import numpy as np
 
 from helpers.loading import MULTILINGUAL_MODEL, universal_sentence_encoder
 from helpers.model.base import BaseEmbeddingFunction, check_texts
+from helpers.validation import check_positive_int
 
 __all__ = ["UniversalSentenceEncoderEmbeddingFunction", "USE_LANGUAGES"]
 
@@ -55,8 +56,8 @@ class UniversalSentenceEncoderEmbeddingFunction(BaseEmbeddingFunction):
     languages = USE_LANGUAGES
 
     def __init__(self, threads: int | None = None):
-        if threads is not None and (isinstance(threads, bool) or not isinstance(threads, int) or threads < 1):
-            raise ValueError(f"threads must be a positive integer or None (automatic), got {threads!r}")
+        if threads is not None:
+            threads = check_positive_int(threads, "threads", hint="; or None for every core, at most 4")
         self.model = universal_sentence_encoder(threads)
 
     @property

@@ -1,23 +1,15 @@
 """Sentence embeddings with ONNX Runtime: the fast dense path on CPUs without native bfloat16.
 
-A sentence-transformers model (transformer, mean or CLS pooling, optional normalization) is exported
-once to ONNX with torch, optimized with ONNX Runtime's transformer fusions (one ``Attention`` node
-per layer, fused LayerNorm, GELU and embeddings) and cached on disk. Encoding then needs only
-``onnxruntime``, ``tokenizers`` and numpy: importing this module or encoding never imports torch,
-so a small app can embed queries without loading it.
+A sentence-transformers model (transformer, mean or CLS pooling, optional normalization) runs from
+its ONNX export with only ``onnxruntime``, ``tokenizers`` and numpy: importing this module or
+encoding never imports torch, so a small app can embed queries without loading it.
 
-Where the exported files go: ``$RETRIEVAL_CACHE/onnx`` when that variable is set, else
-``<user cache>/retrieval-tutorial/onnx`` (or the ``cache_folder`` argument). A file is named after
-the model and a key that changes with the model's files (their SHA-256), the export recipe and the
-versions of torch, transformers, onnx and onnxruntime, so a stale export is never used::
-
-    ~/.cache/retrieval-tutorial/onnx/all-MiniLM-L6-v2-float32-0c4e1f2a9b3d5e67.onnx
-
-Writes are atomic (a temporary file in the same folder, then :func:`helpers.atomic.replace_atomic`):
-two processes that export at once both end with a complete file. A cached file that ONNX Runtime
-cannot load (truncated, damaged) is reported in a :class:`~helpers.embedding_cache.CacheWarning`
-naming it and exported again; when the cache folder is read-only, the export goes to a temporary
-folder for this process, with a warning.
+The first use of a model exports it (:func:`helpers.model.onnx_export.export_onnx`, which needs
+torch and the ``onnx`` package) and caches the file on disk (see :mod:`helpers.model.onnx_export`
+for where and under which name). A cached file that ONNX Runtime cannot load (truncated, damaged)
+is reported in a :class:`~helpers.embedding_cache.CacheWarning` naming it and exported again; when
+the cache folder is read-only, the export goes to a temporary folder for this process, with a
+warning.
 
 Examples
 --------
@@ -29,43 +21,25 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import importlib.util
 import json
 import os
-import re
 import tempfile
 import warnings
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.atomic import replace_atomic
-from helpers.loading import load_model, quiet_weight_loading
+from helpers.loading import load_model
+from helpers.model.onnx_export import check_precision, export_onnx, exported_model_path
+from helpers.progress import progress_bar
 from helpers.validation import check_positive_int, check_texts
 
-__all__ = [
-    "ONNX_PRECISIONS",
-    "OnnxSentenceEncoder",
-    "onnx_available",
-    "onnx_cache_dir",
-    "exported_model_path",
-    "export_onnx",
-    "onnx_sentence_encoder",
-]
+__all__ = ["OnnxSentenceEncoder", "onnx_available", "onnx_sentence_encoder"]
 
-ONNX_PRECISIONS = ("float32", "int8")
-# Bump a precision's number whenever export_onnx changes what it writes for it: old files are then ignored.
-EXPORT_RECIPES = {"float32": 1, "int8": 2}
-_OPSET = 17
-_VERSIONED = ("torch", "transformers", "onnx", "onnxruntime")
-_WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 _POOLING_MODES = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 _SUPPORTED_MODULES = {"Transformer", "Pooling", "Normalize"}
-_GELU_OPS = {"BiasGelu", "Gelu", "FastGelu"}
 
 
 def onnx_available(export: bool = False) -> bool:
@@ -75,174 +49,6 @@ def onnx_available(export: bool = False) -> bool:
     """
     needed = ("onnxruntime", "onnx") if export else ("onnxruntime",)
     return all(importlib.util.find_spec(name) is not None for name in needed)
-
-
-def onnx_cache_dir(folder: str | Path | None = None) -> Path:
-    """Folder of exported models: ``folder``, else ``$RETRIEVAL_CACHE/onnx``, else ``<user cache>/retrieval-tutorial/onnx``."""
-    from helpers.embedding_cache import CACHE_ENV  # here, not at the top: embedding_cache imports helpers.model
-
-    if folder is not None:
-        return Path(folder).expanduser()
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser() / "onnx"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "retrieval-tutorial" / "onnx"
-
-
-@lru_cache(maxsize=16)
-def _file_digest(path: Path, size: int, mtime_ns: int) -> str:
-    # size and mtime are part of the cache key, so a replaced file is hashed again.
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
-
-
-def _export_key(model_dir: Path, precision: str) -> str:
-    digest = hashlib.sha256()
-    for name in _WEIGHT_FILES:
-        path = model_dir / name
-        if path.is_file():
-            stat = path.stat()
-            digest.update(f"{name}:{_file_digest(path, stat.st_size, stat.st_mtime_ns)}\0".encode())
-    settings = [precision, EXPORT_RECIPES[precision], _OPSET] + [f"{p}={_version(p)}" for p in _VERSIONED]
-    digest.update(repr(settings).encode())
-    return digest.hexdigest()[:16]
-
-
-def exported_model_path(model_dir: str | Path, precision: str = "float32", folder: str | Path | None = None) -> Path:
-    """Where the ONNX export of the model in ``model_dir`` at ``precision`` is cached.
-
-    Parameters
-    ----------
-    model_dir : str or Path
-        A local sentence-transformers model folder.
-    precision : {"float32", "int8"}
-        ``"int8"`` quantizes the feed-forward up-projections (dynamic quantization).
-    folder : str or Path, optional
-        Cache folder (see :func:`onnx_cache_dir`).
-
-    Returns
-    -------
-    Path
-        ``<folder>/<model>-<precision>-<key>.onnx``.
-    """
-    _check_precision(precision)
-    model_dir = Path(model_dir)
-    name = re.sub(r"[^A-Za-z0-9._-]+", "_", model_dir.name if model_dir.name != "model" else model_dir.parent.name)
-    return onnx_cache_dir(folder) / f"{name}-{precision}-{_export_key(model_dir, precision)}.onnx"
-
-
-def _check_precision(precision: str) -> None:
-    if precision not in ONNX_PRECISIONS:
-        raise ValueError(f"ONNX precision must be one of {', '.join(map(repr, ONNX_PRECISIONS))}; got {precision!r}")
-
-
-def export_onnx(model_dir: str | Path, destination: str | Path, precision: str = "float32") -> Path:
-    """Export the transformer in ``model_dir`` to an optimized ONNX file at ``destination`` (needs torch and onnx).
-
-    The graph takes ``input_ids``, ``attention_mask`` (and ``token_type_ids`` when the model has
-    them), both axes dynamic, and returns ``last_hidden_state``; pooling happens outside, in numpy.
-    Eager attention is exported because ONNX Runtime's optimizer fuses its pattern into one
-    ``Attention`` node per layer (the SDPA pattern is not fused and runs slower).
-
-    Parameters
-    ----------
-    model_dir : str or Path
-        A local model folder with ``config.json`` and the weights.
-    destination : str or Path
-        The ``.onnx`` file to write (atomically).
-    precision : {"float32", "int8"}
-        ``"int8"``: dynamic int8 quantization of the feed-forward up-projections, per output channel.
-
-    Returns
-    -------
-    Path
-        ``destination``.
-    """
-    _check_precision(precision)
-    if importlib.util.find_spec("onnx") is None:
-        raise ModuleNotFoundError(
-            "exporting a model to ONNX needs the onnx package: pip install onnx==1.23.2 "
-            "(encoding an already exported model does not)"
-        )
-    import inspect
-
-    import torch
-    from onnxruntime.transformers.optimizer import optimize_model
-    from transformers import AutoModel
-
-    with quiet_weight_loading():
-        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-    inputs = ["input_ids", "attention_mask"]
-    if "token_type_ids" in inspect.signature(model.forward).parameters:
-        inputs.append("token_type_ids")
-
-    class LastHiddenState(torch.nn.Module):
-        # transformers' forward takes many optional arguments; the exporter needs a positional signature.
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.model(**dict(zip(inputs, tensors))).last_hidden_state
-
-    destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    example = torch.ones(2, 8, dtype=torch.long)
-    with tempfile.TemporaryDirectory(dir=destination.parent, prefix=".export-") as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
-        raw, final = Path(tmp) / "raw.onnx", Path(tmp) / "final.onnx"
-        torch.onnx.export(
-            LastHiddenState(),
-            tuple(example for _ in inputs),
-            str(raw),
-            input_names=inputs,
-            output_names=["last_hidden_state"],
-            dynamic_axes={name: {0: "batch", 1: "tokens"} for name in [*inputs, "last_hidden_state"]},
-            opset_version=_OPSET,
-            dynamo=False,
-        )
-        config = model.config
-        optimized = optimize_model(
-            str(raw), model_type="bert", num_heads=config.num_attention_heads, hidden_size=config.hidden_size, opt_level=0
-        )
-        optimized.save_model_to_file(str(final))
-        if precision == "int8":
-            _quantize_feed_forward(final)
-        replace_atomic(final, destination)
-    return destination
-
-
-def _quantize_feed_forward(path: Path) -> None:
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(str(path)).graph
-    gelu_inputs = {n.input[0] for n in graph.node if n.op_type in _GELU_OPS}
-    # Only the feed-forward up-projections (the MatMuls feeding a GELU): their input is a
-    # LayerNorm output, which 8 bits per tensor represent well. Quantizing the down-projections
-    # too (their input is GELU output, with outliers) cut the cosine to float32 from 0.999 to
-    # 0.995 on SciFact documents, and the attention projections to 0.993.
-    names = [n.name for n in graph.node if n.op_type == "MatMul" and n.output[0] in gelu_inputs]
-    quantized = path.with_suffix(".int8.onnx")
-    quantize_dynamic(
-        str(path),
-        str(quantized),
-        per_channel=True,
-        weight_type=QuantType.QInt8,
-        nodes_to_quantize=names,
-        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
-    )
-    os.replace(quantized, path)
 
 
 class OnnxSentenceEncoder:
@@ -259,7 +65,7 @@ class OnnxSentenceEncoder:
     precision : {"float32", "int8"}
         ``"int8"`` quantizes the feed-forward up-projections (faster, slightly less faithful).
     cache_folder : str or Path, optional
-        Where exported models are kept (see :func:`onnx_cache_dir`).
+        Where exported models are kept (see :func:`helpers.model.onnx_export.onnx_cache_dir`).
     threads : int, optional
         ONNX Runtime's intra-op threads; default: one per CPU (``os.cpu_count()``), unpinned.
     local_files_only : bool
@@ -281,7 +87,7 @@ class OnnxSentenceEncoder:
         threads: int | None = None,
         local_files_only: bool = False,
     ):
-        _check_precision(precision)
+        check_precision(precision)
         if not onnx_available():
             raise ModuleNotFoundError("the ONNX backend needs ONNX Runtime: pip install onnxruntime==1.32.0")
         import onnxruntime
@@ -374,7 +180,7 @@ class OnnxSentenceEncoder:
         batch_size : int
             Texts per forward pass; it does not change the results.
         show_progress_bar : bool, optional
-            Show a tqdm bar over batches.
+            Show a progress bar over batches (:func:`helpers.progress.progress_bar`).
         output_value : {"sentence_embedding", "token_embeddings", None}
             Pooled vectors; or one ``(tokens, dim)`` array per text with the real tokens only
             ([CLS] and [SEP] included, padding removed); or ``None`` for one dict per text with
@@ -399,10 +205,8 @@ class OnnxSentenceEncoder:
         encodings = self.tokenizer.encode_batch(texts) if texts else []
         lengths = np.array([len(e.ids) for e in encodings], dtype=np.int64)
         order = np.argsort(-lengths, kind="stable")
-        from tqdm.auto import tqdm
-
         starts = range(0, len(texts), batch_size)
-        for start in tqdm(starts, desc="Batches", disable=not show_progress_bar):
+        for start in progress_bar(starts, show=bool(show_progress_bar), desc="Batches"):
             batch = order[start : start + batch_size]
             hidden, mask = self._forward([encodings[i] for i in batch], lengths[batch])
             sentence[batch] = self._pool(hidden, mask)
@@ -512,5 +316,5 @@ def onnx_sentence_encoder(model_name: str | Path = "all-MiniLM-L6-v2", precision
     helpers.loading.ModelNotAvailable
         If the model is not available offline.
     """
-    _check_precision(precision)
+    check_precision(precision)
     return load_model(model_name, OnnxSentenceEncoder, kind="ONNX", precision=precision, **kwargs)

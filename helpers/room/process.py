@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from helpers.loading import offline_env
+
 __all__ = ["free_port", "wait_for_port", "stop", "serve_in_subprocess", "room_server"]
 
 
@@ -103,7 +105,7 @@ def room_server(
     argv = [sys.executable, "-m", "helpers.room", "--host", host, "--port", str(port)]
     argv += ["--cap", str(cap)] if cap is not None else []
     argv += ["--config", str(config)] if config is not None else []
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+    env = offline_env()
     env.pop("RETRIEVAL_APP_TOKEN", None)
     if token is not None:
         env["RETRIEVAL_APP_TOKEN"] = token

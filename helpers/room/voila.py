@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from helpers.app import APP_NOTEBOOK
+from helpers.loading import offline_env
 from helpers.room.process import free_port, serve_in_subprocess
 
 __all__ = ["voila_command", "voila_server"]
@@ -62,7 +63,7 @@ def voila_command(
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(f"no notebook at {notebook}")
-    env = {**os.environ, "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1")}
+    env = offline_env()
     argv = [sys.executable, "-c", _VOILA_MAIN, str(notebook), "--no-browser", f"--Voila.ip={host}", f"--port={port}"]
     if (_TEMPLATES / "voila" / "templates" / "offline").is_dir():
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(_TEMPLATES), os.environ.get("JUPYTER_PATH")]))

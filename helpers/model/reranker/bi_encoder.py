@@ -13,8 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.model.base import BaseRerankFunction, RerankResult
-from helpers.model.reranker._common import check_rerank_args, top_results
+from helpers.model.base import BaseRerankFunction
 
 __all__ = ["BiEncoderRerankFunction"]
 
@@ -45,13 +44,9 @@ class BiEncoderRerankFunction(BaseRerankFunction):
         self.model_name = getattr(ef, "model_name", type(ef).__name__)
         self.english_only = getattr(ef, "english_only", None)
 
-    def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
-        """Return the ``top_k`` candidates with the highest cosine to ``query``, best first."""
-        query, documents, top_k = check_rerank_args(query, documents, top_k)
-        if not documents:
-            return []
-        scores = np.stack(self.ef.encode_documents(documents)) @ self.ef.encode_queries([query])[0]
-        return top_results(documents, scores, top_k)
+    def score(self, query: str, documents: list[str]) -> np.ndarray:
+        """The cosine of every document with ``query`` under ``ef``, in input order."""
+        return np.stack(self.ef.encode_documents(documents)) @ self.ef.encode_queries([query])[0]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(ef={self.ef!r})"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from helpers.loading import load_model
-from helpers.model.base import BaseRerankFunction, RerankResult
-from helpers.model.reranker._common import check_rerank_args, top_results
+from helpers.model.base import BaseRerankFunction
 from helpers.validation import check_positive_int
 
 __all__ = ["CrossEncoderRerankFunction"]
@@ -68,34 +69,15 @@ class CrossEncoderRerankFunction(BaseRerankFunction):
         # The activation is applied per call, so one loaded model serves every activation.
         self.model = load_model(model_name, CrossEncoder, kind="cross-encoder", hint=_OFFLINE_HINT, device=device, **kwargs)
 
-    def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
-        """Score every (query, document) pair and return the ``top_k`` best, highest score first.
-
-        Parameters
-        ----------
-        query : str
-            The search query.
-        documents : list of str
-            Candidate documents.
-        top_k : int
-            How many results to return; more than ``len(documents)`` returns them all.
-
-        Returns
-        -------
-        list of RerankResult
-            ``index`` is the document's position in ``documents``.
-        """
-        query, documents, top_k = check_rerank_args(query, documents, top_k)
-        if not documents:
-            return []
-        scores = self.model.predict(
+    def score(self, query: str, documents: list[str]) -> np.ndarray:
+        """The model's score of every (query, document) pair, in input order (one forward pass per pair)."""
+        return self.model.predict(
             [(query, document) for document in documents],
             batch_size=self.batch_size,
             activation_fn=self.activation_fct,
             show_progress_bar=False,
             convert_to_numpy=True,
         )
-        return top_results(documents, scores, top_k)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(model_name={str(self.model_name)!r}, batch_size={self.batch_size})"

@@ -16,7 +16,6 @@ from typing import Any, Callable
 import requests
 
 from helpers.model.base import BaseRerankFunction, RerankResult
-from helpers.model.reranker._common import check_rerank_args
 from helpers.redact import Secret, scrub
 from helpers.validation import check_number
 
@@ -118,31 +117,14 @@ class JinaRerankFunction(BaseRerankFunction):
         self._api_key = Secret(key.strip())
         self._session = requests.Session()
 
-    def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
-        """Send ``query`` and ``documents`` to Jina and return the ``top_k`` best, highest score first.
-
-        Parameters
-        ----------
-        query : str
-            The search query.
-        documents : list of str
-            Candidate documents.
-        top_k : int
-            How many results to return; more than ``len(documents)`` returns them all.
-
-        Returns
-        -------
-        list of RerankResult
-            ``index`` is the document's position in ``documents``.
+    def _rank(self, query: str, documents: list[str], top_k: int) -> list[RerankResult]:
+        """Send ``query`` and ``documents`` to Jina and return its ``top_k`` best (the API ranks them).
 
         Raises
         ------
         JinaAPIError
             If the API rejects the request (4xx) or still fails after every retry.
         """
-        query, documents, top_k = check_rerank_args(query, documents, top_k)
-        if not documents:
-            return []
         body = {"model": self.model_name, "query": query, "documents": documents, "top_n": top_k}
         payload = self._post(body)
         return self._parse(payload, documents, top_k)

@@ -9,8 +9,7 @@ from typing import Any
 import numpy as np
 
 from helpers.loading import sentence_transformer
-from helpers.model.base import BaseRerankFunction, RerankResult, check_texts
-from helpers.model.reranker._common import check_rerank_args, top_results
+from helpers.model.base import BaseRerankFunction, check_rerank_args, check_texts
 from helpers.validation import check_number, check_positive_int
 
 __all__ = ["MaxSimRerankFunction", "BACKENDS"]
@@ -105,28 +104,6 @@ class MaxSimRerankFunction(BaseRerankFunction):
     def max_length(self) -> int:
         """Word pieces per text (special tokens included) beyond which a text is truncated."""
         return int(self.model.max_seq_length)
-
-    def __call__(self, query: str, documents: list[str], top_k: int = 5) -> list[RerankResult]:
-        """Score ``documents`` against ``query`` and return the ``top_k`` best, highest score first.
-
-        Parameters
-        ----------
-        query : str
-            The search query.
-        documents : list of str
-            Candidate documents, e.g. a first stage's top 100.
-        top_k : int
-            How many results to return; more than ``len(documents)`` returns them all.
-
-        Returns
-        -------
-        list of RerankResult
-            ``index`` is the document's position in ``documents``.
-        """
-        query, documents, top_k = check_rerank_args(query, documents, top_k)
-        if not documents:
-            return []
-        return top_results(documents, self.score(query, documents), top_k)
 
     def score(self, query: str, documents: list[str]) -> np.ndarray:
         """Return the MaxSim score of every document, in input order (float32 array)."""

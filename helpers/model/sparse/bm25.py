@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -34,6 +34,7 @@ from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.sparse.analyzers import Analyzer, build_default_analyzer
 from helpers.model.sparse.decode import decode_rows
 from helpers.model.sparse.params import FORMAT_VERSION, read_params, write_params
+from helpers.progress import progress_bar
 from helpers.validation import check_number
 
 __all__ = ["BM25EmbeddingFunction", "NotFittedError", "TermContributions", "Analyzer", "build_default_analyzer"]
@@ -265,12 +266,8 @@ class BM25EmbeddingFunction(BaseEmbeddingFunction):
 
     def _blocks(self, texts: list[str], what: str) -> Iterator[list[str]]:
         """Yield blocks of texts, with a progress bar if asked for."""
-        starts: Iterable[int] = range(0, len(texts), _BLOCK)
-        if self.show_progress and len(texts) > _BLOCK:
-            from tqdm.auto import tqdm
-
-            starts = tqdm(starts, desc=what, unit="block")
-        for start in starts:
+        starts = range(0, len(texts), _BLOCK)
+        for start in progress_bar(starts, show=self.show_progress and len(texts) > _BLOCK, desc=what, unit="block"):
             yield texts[start : start + _BLOCK]
 
     def _count(self, texts: list[str], cache: _ColumnCache, what: str) -> list[_Counts]:

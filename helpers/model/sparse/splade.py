@@ -36,6 +36,7 @@ from scipy.sparse import csr_array
 from helpers.loading import SPLADE_TINY, masked_lm
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.sparse.decode import decode_rows
+from helpers.validation import check_positive_int
 
 __all__ = ["SpladeEmbeddingFunction", "SPLADE_PRECISIONS", "TruncationWarning"]
 
@@ -106,11 +107,10 @@ class SpladeEmbeddingFunction(BaseEmbeddingFunction):
         precision: str = "float32",
         **kwargs: Any,
     ):
-        if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = check_positive_int(batch_size, "batch_size")
         for name, k in (("k_tokens_query", k_tokens_query), ("k_tokens_document", k_tokens_document)):
-            if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 1):
-                raise ValueError(f"{name} must be a positive integer or None (keep every weight), got {k!r}")
+            if k is not None:
+                check_positive_int(k, name, hint="; or None to keep every weight")
         if precision not in SPLADE_PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(map(repr, SPLADE_PRECISIONS))}; got {precision!r}")
         self.model_name = str(model_name)
