@@ -8,11 +8,10 @@ Every cache of the package lives below one root, chosen in this order:
 
 Examples
 --------
->>> import os
->>> os.environ["RETRIEVAL_CACHE"] = "/tmp/retrieval"
->>> cache_dir(), cache_dir(sub="onnx"), cache_dir("work/embeddings")
-(PosixPath('/tmp/retrieval'), PosixPath('/tmp/retrieval/onnx'), PosixPath('work/embeddings'))
->>> del os.environ["RETRIEVAL_CACHE"]
+>>> cache_dir("work/embeddings")
+PosixPath('work/embeddings')
+>>> env_dir("UNSET_VARIABLE", "/tmp/default", sub="onnx")  # sub applies to the variable's folder only
+PosixPath('/tmp/default')
 """
 
 from __future__ import annotations
