@@ -187,7 +187,7 @@ def cached_array(
     name : str
         Readable part of the file name (``"maxsim-bm25-top100"``).
     key : str
-        Fingerprint of everything the result depends on.
+        Fingerprint of everything the result depends on; build it with :func:`corpus_hash`.
     compute : callable
         Returns the array when it is not cached.
     folder : str or Path, optional
@@ -261,14 +261,9 @@ def cached_ragged(
 
     Parameters
     ----------
-    name : str
-        Readable part of the file name (``"maxsim-tokens-all-MiniLM-L6-v2"``).
-    key : str
-        Fingerprint of everything the arrays depend on; build it with :func:`corpus_hash`.
-    compute : callable
-        Returns the arrays when they are not cached.
-    folder : str or Path, optional
-        Cache folder (see :func:`cache_dir`).
+    name, key, compute, folder
+        As for :func:`cached_array` (``name`` e.g. ``"maxsim-tokens-all-MiniLM-L6-v2"``);
+        ``compute`` returns the list of arrays.
     count : int, optional
         How many arrays there must be (one per document).
 
@@ -288,14 +283,9 @@ def cached_sparse(name: str, key: str, compute: Callable[[], Any], folder: str |
 
     Parameters
     ----------
-    name : str
-        Readable part of the file name (``"splade-tiny-scifact"``).
-    key : str
-        Fingerprint of everything the matrix depends on; build it with :func:`corpus_hash`.
-    compute : callable
-        Returns the matrix when it is not cached.
-    folder : str or Path, optional
-        Cache folder (see :func:`cache_dir`).
+    name, key, compute, folder
+        As for :func:`cached_array` (``name`` e.g. ``"splade-tiny-scifact"``); ``compute``
+        returns the matrix.
 
     Returns
     -------
