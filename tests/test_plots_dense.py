@@ -44,7 +44,11 @@ def test_heatmap_writes_every_value_and_checks_its_labels():
 
 def test_bars_figure_for_any_number_of_documents():
     fig = similarity_bars([0.1, 0.9, -0.2, 0.5], ["w", "x", "y", "z"], "q")
-    assert len(fig.axes[0].patches) == 4
+    ax = fig.axes[0]
+    assert [b.get_width() for b in ax.patches] == pytest.approx([-0.2, 0.1, 0.5, 0.9])  # drawn bottom-up: best on top
+    assert ax.get_xlim() == pytest.approx((-0.25, 1.0))  # room below the lowest cosine
+    with pytest.raises(ValueError, match="one label per score"):
+        similarity_bars([0.1, 0.9], ["w"], "q")
 
 
 def test_the_widget_redraws_through_update_when_the_query_changes(ef, blog_docs, monkeypatch):

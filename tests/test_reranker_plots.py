@@ -1,64 +1,49 @@
-"""Rerank plots draw what they are given: checked on the artists of the returned figures."""
+"""Rerank plots draw what they are given: checked on the artists of the returned figures,
+and the rank-shift chart's rows (the chart itself: tests/test_plots.py)."""
 
 import numpy as np
 import pytest
-from matplotlib.colors import to_hex
-from matplotlib.figure import Figure
 
 from helpers.model import RerankResult
-from helpers.plots.rerank import MOVE_COLORS, maxsim_matches, rank_shift, rerank_scores
+from helpers.plots.rerank import maxsim_matches, rerank_score_bars, shift_rows
 
 LABELS = ["alpha doc", "bravo doc", "charlie doc", "delta doc", "echo doc"]
 
 
-def lines(fig):
-    return fig.axes[0].get_lines()
-
-
-def test_rank_shift_draws_one_line_per_reranked_candidate():
-    fig = rank_shift(LABELS, [2, 0, 1, 4], "BM25", "MaxSim")
-    assert isinstance(fig, Figure)
-    drawn = {tuple(int(y) for y in line.get_ydata()): to_hex(line.get_color()) for line in lines(fig)}
-    # candidate 2 (rank 3) moves to rank 1, 0 and 1 move down one place, 4 moves up to 4
-    up, down = to_hex(MOVE_COLORS["up"]), to_hex(MOVE_COLORS["down"])
-    assert drawn == {(3, 1): up, (1, 2): down, (2, 3): down, (5, 4): up}
-    texts = [t.get_text() for t in fig.axes[0].texts]
-    assert "delta doc  4" in texts  # cut by top_k: labelled on the left only
-    assert not any(t.endswith("delta doc") for t in texts)
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["BM25", "MaxSim"]
-
-
-def test_rank_shift_unchanged_order_and_stars():
-    fig = rank_shift(LABELS[:2], [0, 1], relevant=[False, True])
-    assert {to_hex(line.get_color()) for line in lines(fig)} == {to_hex(MOVE_COLORS["same"])}
-    assert "★ bravo doc  2" in [t.get_text() for t in fig.axes[0].texts]
+def test_shift_rows_give_each_candidate_its_ranks_and_move():
+    rows = shift_rows(LABELS, [2, 0, 1, 4], relevant=[False, True, False, False, False])
+    # candidate 2 (rank 3) moves to rank 1, 0 and 1 move down one place, 3 is cut, 4 moves up to 4
+    assert [(r.before, r.after, r.move) for r in rows] == [
+        (1, 2, "down"), (2, 3, "down"), (3, 1, "up"), (4, None, "same"), (5, 4, "up")]
+    assert [r.label for r in rows][:2] == ["alpha doc", "★ bravo doc"] and rows[1].relevant
+    assert shift_rows(["a very long title"], [0], width=6)[0].label == "a ver…"
 
 
 @pytest.mark.parametrize("order", [[0, 0], [5], [-1]])
-def test_rank_shift_rejects_bad_orders(order):
+def test_shift_rows_reject_bad_orders(order):
     with pytest.raises(ValueError, match="distinct candidate positions"):
-        rank_shift(LABELS, order)
+        shift_rows(LABELS, order)
 
 
-def test_rank_shift_rejects_empty_and_mismatched_input():
+def test_shift_rows_reject_empty_and_mismatched_input():
     with pytest.raises(ValueError, match="at least one candidate"):
-        rank_shift([], [])
+        shift_rows([], [])
     with pytest.raises(ValueError, match="one flag per candidate"):
-        rank_shift(LABELS, [0], relevant=[True])
+        shift_rows(LABELS, [0], relevant=[True])
 
 
-def test_rerank_scores_bars_equal_scores():
+def test_rerank_score_bars_bars_equal_scores():
     results = [RerankResult("bravo doc", 0.9, 1), RerankResult("alpha doc", 0.5, 0), RerankResult("echo", -0.1, 4)]
-    fig = rerank_scores(results, reranker="MaxSim")
+    fig = rerank_score_bars(results, reranker="MaxSim")
     widths = [bar.get_width() for bar in fig.axes[0].patches]
     np.testing.assert_allclose(widths, [0.9, 0.5, -0.1])
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["[1] bravo doc", "[0] alpha doc", "[4] echo"]
 
 
-def test_rerank_scores_beside_first_stage_scores():
+def test_rerank_score_bars_beside_first_stage_scores():
     results = [RerankResult("b", 0.9, 1), RerankResult("a", 0.5, 0)]
-    fig = rerank_scores(results, labels=["A", "B"], first_stage_scores=[3.0, 7.0], first_stage="BM25")
+    fig = rerank_score_bars(results, labels=["A", "B"], first_stage_scores=[3.0, 7.0], first_stage="BM25")
     first, rerank = fig.axes
     np.testing.assert_allclose([bar.get_width() for bar in first.patches], [7.0, 3.0])
     np.testing.assert_allclose([bar.get_width() for bar in rerank.patches], [0.9, 0.5])
@@ -66,9 +51,9 @@ def test_rerank_scores_beside_first_stage_scores():
     assert [t.get_text() for t in first.get_yticklabels()] == ["[1] B", "[0] A"]
 
 
-def test_rerank_scores_needs_results():
+def test_rerank_score_bars_needs_results():
     with pytest.raises(ValueError, match="at least one result"):
-        rerank_scores([])
+        rerank_score_bars([])
 
 
 def test_maxsim_matches_shows_row_maxima_and_their_mean():

@@ -5,7 +5,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
-from helpers.plots.bm25 import contribution_bars, score_bars, term_weight_heatmap, term_weight_table
+from helpers.plots.bm25 import bm25_score_bars, contribution_bars, term_weight_heatmap, term_weight_table
 from helpers.widgets.bm25 import EMPTY_QUERY, contribution_widget, update
 
 QUERY = "Where was Turing born?"
@@ -55,13 +55,14 @@ def test_widget_redraws_through_update(bm25_ef, blog_docs, monkeypatch):
     assert seen == [QUERY, "Alan Turing AI"] and box.continuous_update is False
 
 
-def test_score_bars_put_the_best_document_on_top(bm25_ef, blog_docs):
+def test_bm25_score_bars_put_the_best_document_on_top(bm25_ef, blog_docs):
     scores = (bm25_ef.encode_queries([QUERY]) @ bm25_ef.encode_documents(blog_docs).T).toarray()[0]
-    fig = score_bars(scores, ["a", "b", "c"], QUERY)
+    fig = bm25_score_bars(scores, ["a", "b", "c"], QUERY)
     assert _bar_widths(fig) == pytest.approx(sorted(scores))
     assert fig.axes[0].get_yticklabels()[-1].get_text() == "c"
-    with pytest.raises(ValueError, match="one label per row"):
-        score_bars(scores, ["a"], QUERY)
+    assert {bar.get_hatch() for bar in fig.axes[0].patches} == {"//"}  # BM25's hatch, as in every chart
+    with pytest.raises(ValueError, match="one label per score"):
+        bm25_score_bars(scores, ["a"], QUERY)
 
 
 def test_term_weight_table_and_heatmap(bm25_ef, blog_docs):

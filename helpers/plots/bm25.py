@@ -9,7 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.model.sparse.bm25 import TermContributions
-from helpers.plots.style import METHOD_COLORS, OKABE_ITO, SEQUENTIAL_CMAP, shorten, tutorial_style
+from helpers.plots.bars import query_score_bars
+from helpers.plots.style import OKABE_ITO, SEQUENTIAL_CMAP, shorten, tutorial_style
 
 # Colours for query terms, in query order; black is kept for text.
 _TERM_COLORS = [color for name, color in OKABE_ITO.items() if name != "black"]
@@ -81,7 +82,7 @@ def term_weight_heatmap(
     return fig
 
 
-def score_bars(scores: Sequence[float], labels: Sequence[str], query: str) -> Figure:
+def bm25_score_bars(scores: Sequence[float], labels: Sequence[str], query: str) -> Figure:
     """Horizontal bars of one query's BM25 score for each document, best on top.
 
     Parameters
@@ -92,20 +93,13 @@ def score_bars(scores: Sequence[float], labels: Sequence[str], query: str) -> Fi
         The documents (cut to fit).
     query : str
         The query, shown in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
     """
-    scores = np.asarray(scores, dtype=float)
-    _check_labels(len(scores), labels, "scores")
-    order = np.argsort(scores, kind="stable")  # barh draws bottom-up: best ends on top
-    with tutorial_style():
-        fig = Figure(figsize=(9, 1.0 + 0.6 * len(scores)), layout="constrained")
-        ax = fig.add_subplot()
-        ax.barh([shorten(labels[i], 45) for i in order], scores[order], color=METHOD_COLORS["bm25"])
-        for y, i in enumerate(order):
-            ax.text(scores[i], y, f" {scores[i]:.3f}", va="center")
-        ax.set_xlim(0, max(float(scores.max(initial=0)), 1e-9) * 1.2)
-        ax.set_xlabel("BM25 score (dot product of sparse vectors)")
-        ax.set_title(f"Query: {shorten(query, 60)!r}")
-    return fig
+    top = max(float(np.max(scores, initial=0)), 1e-9)
+    return query_score_bars(scores, labels, query, "bm25", "BM25 score (dot product of sparse vectors)", (0, top * 1.2))
 
 
 def contribution_bars(explained: TermContributions, labels: Sequence[str], query: str) -> Figure:

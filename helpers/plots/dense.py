@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.plots.style import METHOD_COLORS, SEQUENTIAL_CMAP, shorten, tutorial_style
+from helpers.plots.bars import query_score_bars
+from helpers.plots.style import SEQUENTIAL_CMAP, shorten, tutorial_style
 
 
 def similarity_heatmap(
@@ -65,15 +66,5 @@ def similarity_bars(scores: Sequence[float], labels: Sequence[str], query: str) 
     -------
     matplotlib.figure.Figure
     """
-    scores = np.asarray(scores, dtype=float)
-    order = np.argsort(scores)  # barh draws bottom-up: best ends on top
-    with tutorial_style():
-        fig = Figure(figsize=(9, 0.9 + 0.6 * len(scores)), layout="constrained")
-        ax = fig.add_subplot()
-        ax.barh([shorten(labels[i], 45) for i in order], scores[order], color=METHOD_COLORS["dense"])
-        for y, i in enumerate(order):
-            ax.text(scores[i], y, f" {scores[i]:.3f}", va="center")
-        ax.set_xlim(min(0.0, scores.min()) - 0.05, 1.0)
-        ax.set_xlabel("cosine similarity")
-        ax.set_title(f"Query: {shorten(query, 60)!r}")
-    return fig
+    low = min(0.0, float(np.min(scores))) - 0.05
+    return query_score_bars(scores, labels, query, "dense", "cosine similarity", (low, 1.0), margin=0.9)

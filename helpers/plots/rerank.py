@@ -1,4 +1,8 @@
-"""Plots for reranking: how the order changes (a slope chart) and the reranker's scores."""
+"""Plots for reranking: the reranker's scores, MaxSim's token matches, and what the rank-shift chart shows.
+
+The rank-shift chart itself is drawn as SVG by :func:`helpers.plots.svg.rank_shift_svg` (a live
+chart: the widgets redraw it on every query); :func:`shift_rows` is what it shows.
+"""
 
 from __future__ import annotations
 
@@ -10,25 +14,14 @@ import numpy as np
 from helpers.model.base import RerankResult
 from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, OKABE_ITO, shorten, tutorial_style
 
-if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the app's SVG chart needs none of it
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the SVG charts need none of it
     from matplotlib.figure import Figure
 
-__all__ = ["rank_shift", "shift_rows", "ShiftRow", "rerank_scores", "maxsim_matches", "MOVE_COLORS"]
+__all__ = ["shift_rows", "ShiftRow", "rerank_score_bars", "maxsim_matches", "MOVE_COLORS", "CUT_COLOR"]
 
 # Up, down, same place: colour-blind-safe and readable in greyscale (solid, dashed, dotted).
 MOVE_COLORS = {"up": OKABE_ITO["green"], "down": OKABE_ITO["vermillion"], "same": "#777777"}
-_LINESTYLES = {"up": "-", "down": "--", "same": ":"}
 CUT_COLOR = "#999999"  # candidates cut by top_k
-
-
-def _check_order(reranked_order: Sequence[int], n: int) -> list[int]:
-    order = [int(i) for i in reranked_order]
-    if len(set(order)) != len(order) or any(not 0 <= i < n for i in order):
-        raise ValueError(
-            f"reranked_order must list distinct candidate positions from 0 to {n - 1}, got {order}; "
-            "pass [r.index for r in results]"
-        )
-    return order
 
 
 class ShiftRow(NamedTuple):
@@ -38,26 +31,28 @@ class ShiftRow(NamedTuple):
     after: int | None  # reranked rank; None when cut by top_k
     move: str  # "up", "down" or "same" (a key of MOVE_COLORS)
     relevant: bool  # starred and bold
-    left: str  # label at the left end, "★ title  3"
-    right: str  # label at the right end, "1  ★ title"
+    label: str  # "★ title", cut to the chart's width
 
 
 def shift_rows(
-    labels: Sequence[str],
-    reranked_order: Sequence[int],
-    first_stage: str = "first stage",
-    reranker: str = "reranked",
-    relevant: Sequence[bool] | None = None,
-    width: int = 38,
-) -> tuple[list[ShiftRow], str]:
-    """What :func:`rank_shift` draws (its rows and title), shared with :func:`helpers.plots.svg.rank_shift_svg`.
+    labels: Sequence[str], reranked_order: Sequence[int], relevant: Sequence[bool] | None = None, width: int = 38
+) -> list[ShiftRow]:
+    """One :class:`ShiftRow` per candidate, in first-stage order; see :func:`helpers.plots.svg.rank_shift_svg`.
 
-    Parameters are those of :func:`rank_shift`.
+    Examples
+    --------
+    >>> [(r.before, r.after, r.move) for r in shift_rows(["a", "b", "c"], [2, 0])]
+    [(1, 2, 'down'), (2, None, 'same'), (3, 1, 'up')]
     """
     n = len(labels)
     if n == 0:
         raise ValueError("rank_shift needs at least one candidate; got an empty list")
-    order = _check_order(reranked_order, n)
+    order = [int(i) for i in reranked_order]
+    if len(set(order)) != len(order) or any(not 0 <= i < n for i in order):
+        raise ValueError(
+            f"reranked_order must list distinct candidate positions from 0 to {n - 1}, got {order}; "
+            "pass [r.index for r in results]"
+        )
     if relevant is not None and len(relevant) != n:
         raise ValueError(f"relevant needs one flag per candidate: got {len(relevant)} for {n} labels")
     new_rank = {position: rank for rank, position in enumerate(order, start=1)}
@@ -65,75 +60,12 @@ def shift_rows(
     for i, label in enumerate(labels):
         before, after = i + 1, new_rank.get(i)
         star = relevant is not None and bool(relevant[i])
-        text = ("★ " if star else "") + shorten(label, width)
         move = "same" if after is None or after == before else "up" if after < before else "down"
-        rows.append(ShiftRow(before, after, move, star, f"{text}  {before}", f"{after}  {text}"))
-    moved_up = sum(1 for row in rows if row.move == "up")
-    title = f"{first_stage} order → {reranker} order ({moved_up} of {n} moved up; solid = up, dashed = down)"
-    return rows, title
+        rows.append(ShiftRow(before, after, move, star, ("★ " if star else "") + shorten(label, width)))
+    return rows
 
 
-def rank_shift(
-    labels: Sequence[str],
-    reranked_order: Sequence[int],
-    first_stage: str = "first stage",
-    reranker: str = "reranked",
-    relevant: Sequence[bool] | None = None,
-    width: int = 38,
-) -> Figure:
-    """A slope chart: each candidate's rank before reranking (left) and after (right).
-
-    Parameters
-    ----------
-    labels : sequence of str
-        The candidates in first-stage order: ``labels[0]`` is the first stage's rank 1.
-    reranked_order : sequence of int
-        Candidate positions in their new order, e.g. ``[r.index for r in results]``.
-        Candidates left out (cut by ``top_k``) are drawn greyed, without a right end.
-    first_stage, reranker : str
-        Column titles, e.g. ``"BM25"`` and ``"MaxSim"``.
-    relevant : sequence of bool, optional
-        Marks candidates known to be relevant (from judgements) with a star.
-    width : int
-        Characters of each label.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-
-    Examples
-    --------
-    >>> fig = rank_shift(["doc a", "doc b", "doc c"], [2, 0, 1], "BM25", "MaxSim")
-    """
-    rows, title = shift_rows(labels, reranked_order, first_stage, reranker, relevant, width)
-    n = len(rows)
-    with tutorial_style():
-        from matplotlib.figure import Figure
-
-        fig = Figure(figsize=(11, 1.2 + 0.42 * n), layout="constrained")
-        ax = fig.add_subplot()
-        for row in rows:
-            if row.after is None:  # cut by top_k
-                ax.text(-0.03, row.before, row.left, ha="right", va="center", color=CUT_COLOR, fontsize=11)
-                continue
-            color = MOVE_COLORS[row.move]
-            ax.plot([0, 1], [row.before, row.after], color=color, linestyle=_LINESTYLES[row.move], linewidth=2.2, marker="o")
-            weight = "bold" if row.relevant else "normal"
-            ax.text(-0.03, row.before, row.left, ha="right", va="center", fontsize=11, fontweight=weight)
-            ax.text(1.03, row.after, row.right, ha="left", va="center", fontsize=11, fontweight=weight)
-        ax.set_xlim(-1.6, 2.6)
-        ax.set_ylim(n + 0.7, 0.2)  # rank 1 at the top
-        ax.set_xticks([0, 1], [first_stage, reranker])
-        ax.xaxis.set_ticks_position("top")
-        ax.set_yticks([])
-        ax.grid(False)
-        for side in ("left", "bottom", "top", "right"):
-            ax.spines[side].set_visible(False)
-        ax.set_title(title, fontsize=13)
-    return fig
-
-
-def rerank_scores(
+def rerank_score_bars(
     results: Sequence[RerankResult],
     labels: Sequence[str] | None = None,
     reranker: str = "reranker",
@@ -164,7 +96,7 @@ def rerank_scores(
     matplotlib.figure.Figure
     """
     if len(results) == 0:
-        raise ValueError("rerank_scores needs at least one result; got an empty list")
+        raise ValueError("rerank_score_bars needs at least one result; got an empty list")
     names = [
         f"[{r.index}] " + shorten(labels[r.index] if labels is not None else r.text, width) for r in results
     ]

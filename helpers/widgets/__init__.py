@@ -41,8 +41,8 @@ def live_view(controls: Sequence[Any], render: Callable[[], Iterable[Any]]) -> A
     controls : sequence of ipywidgets widgets
         Shown in one row; a change of any ``value`` redraws.
     render : callable
-        Returns what to show, in order: strings are printed, anything else (figures,
-        tables) is displayed.
+        Returns what to show, in order: plain strings are printed, anything else (figures,
+        SVG charts, tables) is displayed.
 
     Returns
     -------
@@ -58,7 +58,7 @@ def live_view(controls: Sequence[Any], render: Callable[[], Iterable[Any]]) -> A
         out.clear_output(wait=True)
         with out:
             for item in items:
-                print(item) if isinstance(item, str) else display(item)
+                print(item) if type(item) is str else display(item)
 
     for control in controls:
         control.observe(redraw, names="value")

@@ -5,27 +5,22 @@
 top-k slider and a fusion-weight slider above a results table and two figures.
 
 The two charts reach the browser as SVG written directly by :mod:`helpers.plots.svg` (the
-same content and layout as the matplotlib figures, built in about a millisecond instead of
-60-80 ms per figure), with text left as text: the browser draws it crisply at any projector
-resolution.
+same charts the notebook shows, built in about a millisecond), with text left as text: the
+browser draws it crisply at any projector resolution.
 """
 
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import matplotlib as mpl
-from matplotlib.figure import Figure
-
-from helpers.plots.compare import METHOD_LABELS
-from helpers.plots.svg import result_rank_shift_svg, score_bars_svg
+from helpers.methods import method
+from helpers.plots.svg import SvgChart, result_rank_shift_svg, score_bars_svg
 from helpers.search import METHODS, Search, SearchResult
 
-__all__ = ["ExplorerView", "update", "figure_svg", "explorer"]
+__all__ = ["ExplorerView", "update", "explorer"]
 
 DEFAULT_QUERY = "Where was Alan Turing born?"
 MAX_TOP_K = 20  # more rows than this no longer fit a projector screen
@@ -43,17 +38,17 @@ class ExplorerView:
         Every document's scores and ranks; None when there is nothing to search.
     table_html : str
         The results table (or the message) as HTML.
-    images : dict of str to str
-        SVG documents: ``"scores"`` (grouped bars, :func:`helpers.plots.compare.score_bars`)
+    images : dict of str to SvgChart
+        SVG documents: ``"scores"`` (grouped bars, :func:`helpers.plots.svg.score_bars_svg`)
         and ``"rank_shift"`` (first stage to reranked,
-        :func:`helpers.plots.compare.result_rank_shift`), when there is a result and the
-        methods they need are selected. Show one in a notebook with ``IPython.display.SVG``.
+        :func:`helpers.plots.svg.result_rank_shift_svg`), when there is a result and the
+        methods they need are selected. A notebook shows one as it is (or with ``IPython.display.SVG``).
     """
 
     message: str
     result: SearchResult | None
     table_html: str
-    images: dict[str, str] = field(default_factory=dict)
+    images: dict[str, SvgChart] = field(default_factory=dict)
 
 
 def update(
@@ -107,18 +102,6 @@ def update(
     return view
 
 
-def figure_svg(fig: Figure) -> bytes:
-    """Render a matplotlib figure as SVG bytes, text kept as text (sharp on any screen).
-
-    About three times faster than rasterizing a PNG; the explorer's own charts skip matplotlib
-    altogether (:mod:`helpers.plots.svg`).
-    """
-    buffer = io.BytesIO()
-    with mpl.rc_context({"svg.fonttype": "none"}):
-        fig.savefig(buffer, format="svg")
-    return buffer.getvalue()
-
-
 def explorer(
     search: Search,
     query: str = DEFAULT_QUERY,
@@ -147,9 +130,9 @@ def explorer(
     box = widgets.Text(value=query, description="Query:", continuous_update=False,
                        placeholder="Type a question or keywords, then press Enter",
                        layout=widgets.Layout(width="95%"))
-    toggles = {m: widgets.ToggleButton(value=m in ("dense", "bm25", "rerank"), description=METHOD_LABELS[m],
+    toggles = {m: widgets.ToggleButton(value=m in ("dense", "bm25", "rerank"), description=method(m).label,
                                        layout=widgets.Layout(width="auto")) for m in METHODS}
-    order_by = widgets.Dropdown(options=[(METHOD_LABELS[m], m) for m in METHODS], value="rerank",
+    order_by = widgets.Dropdown(options=[(method(m).label, m) for m in METHODS], value="rerank",
                                 description="Order by:")
     top_k = widgets.IntSlider(value=8, min=1, max=min(MAX_TOP_K, len(search)), description="Top k:",
                               continuous_update=False)

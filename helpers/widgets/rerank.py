@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib.figure import Figure
 
-from helpers.plots.rerank import rank_shift
+from helpers.plots.svg import SvgChart, rank_shift_svg
 from helpers.search import EmptyQueryError, Search
 from helpers.validation import InvalidTextError
 from helpers.widgets import live_view
@@ -35,8 +34,8 @@ class RerankView:
         The same ids in the reranker's order.
     moves : list of str
         One line per judged-relevant candidate: its rank before and after.
-    figure : Figure
-        The rank-shift chart.
+    figure : SvgChart
+        The rank-shift chart (:func:`helpers.plots.svg.rank_shift_svg`).
     notes : tuple of str
         Notes for the learner from the search, e.g. that the query is not English and the
         reranker is English-only (:func:`helpers.language.language_note`).
@@ -47,7 +46,7 @@ class RerankView:
     candidate_ids: list[str]
     reranked_ids: list[str]
     moves: list[str]
-    figure: Figure
+    figure: SvgChart
     notes: tuple[str, ...] = ()
 
 
@@ -95,7 +94,7 @@ def update(
         for i, p in enumerate(candidates)
         if relevant[i]
     ]
-    figure = rank_shift(
+    figure = rank_shift_svg(
         [result.titles[p] for p in candidates],
         reranked,
         first_stage=before_name,
