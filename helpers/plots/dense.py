@@ -12,10 +12,7 @@ from helpers.plots.style import SEQUENTIAL_CMAP, shorten, tutorial_style
 
 
 def similarity_heatmap(
-    matrix: np.ndarray,
-    row_labels: Sequence[str],
-    col_labels: Sequence[str] | None = None,
-    title: str = "Cosine similarity",
+    matrix: np.ndarray, row_labels: Sequence[str], col_labels: Sequence[str] | None = None, title: str = "Cosine similarity"
 ) -> Figure:
     """Draw a similarity matrix with each cell's value written in it.
 
@@ -56,15 +53,16 @@ def similarity_bars(scores: Sequence[float], labels: Sequence[str], query: str) 
     Parameters
     ----------
     scores : sequence of float
-        One similarity per document.
+        One cosine similarity per document, e.g. ``doc_vectors @ query_vector``.
     labels : sequence of str
-        The documents (cut to fit).
+        One label per document, cut to 45 characters.
     query : str
-        The query, shown in the title.
+        The sentence compared, for the title.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The x axis runs from just below the lowest cosine (or 0) to 1.
     """
     low = min(0.0, float(np.min(scores))) - 0.05
     return query_score_bars(scores, labels, query, "dense", "cosine similarity", (low, 1.0), margin=0.9)
