@@ -57,6 +57,8 @@ class Method:
         Short name used in code: ``SearchResult.scores[key]``, ``first_stage=key``.
     label : str
         Name in plot legends and tables, e.g. ``"dense (cosine)"``.
+    name : str
+        Short name in running text and menus, e.g. ``"dense"`` in "dense rank 6".
     heading : str
         Column heading in the app, e.g. ``"Dense"``.
     colour : str
@@ -81,6 +83,7 @@ class Method:
 
     key: str
     label: str
+    name: str
     heading: str
     colour: str
     hatch: str
@@ -100,7 +103,7 @@ METHODS: dict[str, Method] = {
     m.key: m
     for m in (
         Method(
-            key="dense", label="dense (cosine)", heading="Dense", colour=OKABE_ITO["blue"], hatch="",
+            key="dense", label="dense (cosine)", name="dense", heading="Dense", colour=OKABE_ITO["blue"], hatch="",
             scale="cosine similarity, -1 to 1",
             summary="Meaning: finds paraphrases, weak on names and numbers.",
             explanation=(
@@ -110,7 +113,7 @@ METHODS: dict[str, Method] = {
             score=scoring.dense,
         ),
         Method(
-            key="bm25", label="BM25", heading="BM25", colour=OKABE_ITO["orange"], hatch="//",
+            key="bm25", label="BM25", name="BM25", heading="BM25", colour=OKABE_ITO["orange"], hatch="//",
             scale="BM25 score, 0 up, no ceiling",
             summary="Exact words: strong on names and codes, blind to synonyms.",
             explanation=(
@@ -120,7 +123,7 @@ METHODS: dict[str, Method] = {
             score=scoring.bm25,
         ),
         Method(
-            key="rrf", label="RRF fusion", heading="Hybrid (RRF)", colour=OKABE_ITO["green"], hatch="..",
+            key="rrf", label="RRF fusion", name="hybrid (RRF)", heading="Hybrid (RRF)", colour=OKABE_ITO["green"], hatch="..",
             scale="sum of 1 / (60 + rank), at most 0.0328",
             summary="Votes by rank from dense and BM25.",
             explanation=(
@@ -130,7 +133,7 @@ METHODS: dict[str, Method] = {
             score=scoring.rrf, inputs=("dense", "bm25"),
         ),
         Method(
-            key="weighted", label="weighted sum", heading="Hybrid (weighted)", colour=OKABE_ITO["purple"],
+            key="weighted", label="weighted sum", name="hybrid (weighted)", heading="Hybrid (weighted)", colour=OKABE_ITO["purple"],
             hatch="\\\\",
             scale="weight x dense + (1 - weight) x BM25, each min-max scaled, 0 to 1",
             summary="Adds dense and BM25 after scaling each to 0-1.",
@@ -141,7 +144,7 @@ METHODS: dict[str, Method] = {
             score=scoring.weighted, inputs=("dense", "bm25"),
         ),
         Method(
-            key="rerank", label="reranked (MaxSim)", heading="Reranked", colour=OKABE_ITO["vermillion"], hatch="xx",
+            key="rerank", label="reranked (MaxSim)", name="reranked", heading="Reranked", colour=OKABE_ITO["vermillion"], hatch="xx",
             scale="MaxSim: mean best cosine, up to 1",
             summary="Rescores the hybrid top {depth} word piece by word piece.",
             explanation=(
