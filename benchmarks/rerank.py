@@ -1,7 +1,8 @@
 """Reranking on SciFact (BEIR test split): nDCG@10 before and after MaxSim, and its time per query.
 
 Two first stages retrieve each query's top 100 documents: BM25 alone, and a dense + BM25
-hybrid (reciprocal rank fusion, k=60, of all-MiniLM-L6-v2 and BM25). MaxSimRerankFunction
+hybrid (reciprocal rank fusion, k=60, of all-MiniLM-L6-v2 and BM25; BM25's zeros get no vote),
+both scored by the method registry (:func:`helpers.methods.score_methods`). MaxSimRerankFunction
 then reorders those 100. Time per query is measured apart, on the first ``--timing``
 queries: "cold" encodes all 100 candidates (an empty cache, as for a new query in
 production), "warm" finds them in the token cache; the peer is the BM25 first stage
@@ -25,9 +26,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from helpers.datasets import BeirDataset, load_beir
-from helpers.embedding_cache import encode_documents_cached
-from helpers.fusion import reciprocal_rank_fusion
-from helpers.metrics import ndcg_at_k, recall_at_k, run_from_scores
+from helpers.evaluation import CorpusScoring
+from helpers.methods import score_methods
+from helpers.metrics import ndcg_at_k, recall_at_k
 from helpers.model.dense import DefaultEmbeddingFunction
 from helpers.model.reranker import MaxSimRerankFunction
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
@@ -41,12 +42,8 @@ def first_stages(data: BeirDataset) -> tuple[dict[str, np.ndarray], BM25Embeddin
     """Score matrices (queries x documents) of BM25 and of the dense + BM25 hybrid."""
     bm25_ef = BM25EmbeddingFunction(build_default_analyzer("en"))
     bm25_ef.fit(data.documents)
-    bm25 = (bm25_ef.encode_queries(data.query_texts) @ bm25_ef.encode_documents(data.documents).T).toarray()
-    dense_ef = DefaultEmbeddingFunction()
-    doc_vectors = encode_documents_cached(dense_ef, data.documents)
-    dense = np.stack(dense_ef.encode_queries(data.query_texts)) @ doc_vectors.T
-    hybrid = np.stack([reciprocal_rank_fusion([d, b], k=60) for d, b in zip(dense, bm25)])
-    return {"BM25": bm25, "dense + BM25 (RRF)": hybrid}, bm25_ef
+    scores = score_methods(CorpusScoring(data.documents, DefaultEmbeddingFunction(), bm25_ef), data.query_texts, ["rrf"])
+    return {"BM25": scores["bm25"], "dense + BM25 (RRF)": scores["rrf"]}, bm25_ef
 
 
 def candidates(scores: np.ndarray, depth: int) -> np.ndarray:

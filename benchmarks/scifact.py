@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from helpers import evaluation as ev
 from helpers.datasets import load_beir
+from helpers.methods import score_methods
 from helpers.model.dense import BACKENDS, PRECISIONS, SentenceTransformerEmbeddingFunction
 from helpers.model.reranker import MaxSimRerankFunction
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
@@ -36,33 +38,31 @@ def main() -> None:
     test, train = load_beir("scifact", "test", download=False), load_beir("scifact", "train", download=False)
     bm25_ef = BM25EmbeddingFunction(build_default_analyzer("en"))
     bm25_ef.fit(test.documents)
-    bm25 = {s.split: ev.bm25_scores(bm25_ef, test.documents, s.query_texts) for s in (test, train)}
     dense_ef = SentenceTransformerEmbeddingFunction(precision=args.precision, backend=args.backend)
     maxsim = MaxSimRerankFunction(cache_mb=4000)
     ev.encode_corpus(dense_ef, test.documents, maxsim, args.cache)
-    dense = {s.split: ev.dense_scores(dense_ef, test.documents, s.query_texts, args.cache) for s in (test, train)}
-    best_w, _ = ev.tune_weight(dense["train"], bm25["train"], train.query_ids, train.doc_ids, train.qrels)
-    reranked = ev.rerank_scores(maxsim, test.query_texts, test.documents, bm25["test"], args.depth, args.cache)
-    reranked_train = ev.rerank_scores(maxsim, train.query_texts, test.documents, bm25["train"], args.depth, args.cache)
-    weights, _ = ev.tune_weights(
-        [dense["train"], bm25["train"], reranked_train], train.query_ids, train.doc_ids, train.qrels
-    )
+    # Every method scored by the registry's functions, as Search scores one query; BM25 top depth reranked.
+    context = ev.CorpusScoring(test.documents, dense_ef, bm25_ef, maxsim, first_stage="bm25", depth=args.depth,
+                               cache_folder=args.cache)
+    train_scores = score_methods(context, train.query_texts, ["dense", "bm25", "rerank"])
+    best_w, _ = ev.tune_weight(train_scores["dense"], train_scores["bm25"], train.query_ids, train.doc_ids, train.qrels)
+    scores = score_methods(replace(context, weight=best_w), test.query_texts)
+    three = ["dense", "bm25", "rerank"]
+    weights, _ = ev.tune_weights([train_scores[m] for m in three], train.query_ids, train.doc_ids, train.qrels)
     methods = {
-        "BM25 (stemmed)": bm25["test"],
-        f"dense all-MiniLM-L6-v2 ({dense_ef.precision})": dense["test"],
-        "hybrid RRF (k=60)": ev.rrf_scores([dense["test"], bm25["test"]]),
-        f"hybrid weighted sum (w={best_w:.2f}, tuned on train)": ev.weighted_scores(
-            [dense["test"], bm25["test"]], [best_w, 1 - best_w]
-        ),
-        f"BM25 top {args.depth} + MaxSim": reranked,
+        "BM25 (stemmed)": scores["bm25"],
+        f"dense all-MiniLM-L6-v2 ({dense_ef.precision})": scores["dense"],
+        "hybrid RRF (k=60)": scores["rrf"],
+        f"hybrid weighted sum (w={best_w:.2f}, tuned on train)": scores["weighted"],
+        f"BM25 top {args.depth} + MaxSim": scores["rerank"],
         f"dense + BM25 + MaxSim (weights {weights}, tuned on train)": ev.weighted_scores(
-            [dense["test"], bm25["test"], reranked], weights
+            [scores[m] for m in three], weights
         ),
     }
     print(test)
     print("\n| method | nDCG@10 | Recall@100 |\n|---|---:|---:|")
-    for name, scores in methods.items():
-        r = ev.evaluate(name, scores, test.query_ids, test.doc_ids, test.qrels)
+    for name, matrix in methods.items():
+        r = ev.evaluate(name, matrix, test.query_ids, test.doc_ids, test.qrels)
         print(f"| {name} | {r.ndcg10:.4f} | {r.recall100:.4f} |")
     print("\npublished nDCG@10: " + "; ".join(f"{k} {v:.3f} ({src})" for k, (v, src) in ev.PUBLISHED.items()))
     print(f"\ntotal time: {time.perf_counter() - start:.0f} s")

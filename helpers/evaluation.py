@@ -4,6 +4,8 @@ Every method produces a score matrix of shape ``(n_queries, n_documents)`` (``na
 method did not score a document, e.g. outside a reranker's candidates);
 :func:`evaluate` turns a matrix into nDCG@10 and Recall@100 with :mod:`helpers.metrics`.
 Fusion reuses :mod:`helpers.fusion` query by query, exactly as a search over one query would.
+:class:`CorpusScoring` scores a batch of queries by the methods of the registry
+(:func:`helpers.methods.score_methods`), the same functions :class:`helpers.search.Search` runs.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from typing import Any
 import numpy as np
 
 from helpers.embedding_cache import cached_array, corpus_hash, encode_documents_cached, encode_queries_cached
-from helpers.fusion import reciprocal_rank_fusion, weighted_sum
+from helpers.methods import method
 from helpers.metrics import ndcg_per_query, ndcg_per_query_from_scores, recall_at_k, run_from_scores
+from helpers.model.reranker.maxsim import shares_encoder
+from helpers.scoring import check_score_matrices, rrf_scores, weighted_scores
 
 __all__ = [
     "PUBLISHED",
+    "CorpusScoring",
     "MethodResult",
     "ResultsTable",
     "bm25_scores",
@@ -85,23 +90,13 @@ def encode_corpus(
     -------
     ndarray of shape (len(documents), ef.dim), float32
     """
-    shares_model = (
-        getattr(rerank_fn, "model", None) is getattr(ef, "model", ())
-        and hasattr(rerank_fn, "add_documents")
-        and not getattr(ef, "doc_instruction", "")
-    )
-
     def one_pass(texts: list[str]) -> np.ndarray:
-        outputs = ef.model.encode(texts, output_value=None, batch_size=ef.batch_size, show_progress_bar=False)
-        # torch tensors (sentence-transformers) or numpy arrays (the ONNX encoder), float32 on the CPU
-        lengths = [int(out["attention_mask"].sum()) for out in outputs]
-        rerank_fn.add_documents(texts, [out["token_embeddings"][1 : n - 1] for out, n in zip(outputs, lengths)])
-        vectors = np.stack([np.asarray(out["sentence_embedding"], dtype=np.float32) for out in outputs])
-        if ef.normalize_embeddings:
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        vectors, tokens = ef.encode_with_tokens(texts)
+        rerank_fn.add_documents(texts, tokens)
         return vectors
 
-    return encode_documents_cached(ef, documents, cache_folder, show_progress, one_pass if shares_model else None)
+    shared = shares_encoder(ef, rerank_fn)
+    return encode_documents_cached(ef, documents, cache_folder, show_progress, one_pass if shared else None)
 
 
 def dense_scores(
@@ -110,25 +105,6 @@ def dense_scores(
     """Cosine of every document with every query; both sides' embeddings come from the disk cache when there."""
     doc_vectors = encode_documents_cached(ef, documents, cache_folder, show_progress=show_progress)
     return encode_queries_cached(ef, queries, cache_folder, show_progress=show_progress) @ doc_vectors.T
-
-
-def _rows(scores: Sequence[np.ndarray]) -> list[np.ndarray]:
-    matrices = [np.asarray(s, dtype=np.float64) for s in scores]
-    if len({m.shape for m in matrices}) != 1 or matrices[0].ndim != 2:
-        raise ValueError(f"score matrices must share one 2-d shape; got {[m.shape for m in matrices]}")
-    return matrices
-
-
-def rrf_scores(scores: Sequence[np.ndarray], k: int = 60, top_n: int | None = None) -> np.ndarray:
-    """Reciprocal rank fusion of several score matrices, query by query (see :func:`helpers.fusion.reciprocal_rank_fusion`)."""
-    matrices = _rows(scores)
-    return np.vstack([reciprocal_rank_fusion(rows, k=k, top_n=top_n) for rows in zip(*matrices)])
-
-
-def weighted_scores(scores: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
-    """Weighted sum of min-max normalized scores, query by query (see :func:`helpers.fusion.weighted_sum`)."""
-    matrices = _rows(scores)
-    return np.vstack([weighted_sum(rows, weights) for rows in zip(*matrices)])
 
 
 def reranker_settings(rerank_fn: Any) -> dict[str, str]:
@@ -213,24 +189,97 @@ def rerank_scores(
 
 
 @dataclass(frozen=True)
+class CorpusScoring:
+    """The :class:`~helpers.scoring.ScoringContext` of an evaluation: a corpus, its functions and settings.
+
+    ``score_methods(CorpusScoring(...), queries)`` gives every method's score matrix, scored
+    as :class:`helpers.search.Search` scores one query (same registry, same fusion rules).
+
+    Attributes
+    ----------
+    documents : list of str
+        The corpus.
+    dense_ef : embedding function
+        Its document vectors come from the disk cache (:func:`dense_scores`).
+    bm25_ef : BM25 function
+        Fitted on ``documents``.
+    rerank_fn : rerank function, optional
+        For the ``rerank`` method (:func:`rerank_scores`, cached on disk).
+    weight : float
+        Dense weight of the ``weighted`` method.
+    first_stage : str
+        The method whose top ``depth`` documents are reranked.
+    depth : int
+        Candidates reranked per query.
+    rrf_k : int
+        Damping constant of the ``rrf`` method.
+    cache_folder : str or Path, optional
+        Where vectors and rerank scores are cached.
+    show_progress : bool
+        Show progress bars.
+    """
+
+    documents: list[str]
+    dense_ef: Any
+    bm25_ef: Any
+    rerank_fn: Any = None
+    weight: float = 0.5
+    first_stage: str = "bm25"
+    depth: int = 100
+    rrf_k: int = 60
+    cache_folder: str | Path | None = None
+    show_progress: bool = True
+
+    def dense_scores(self, queries: Sequence[str]) -> np.ndarray:
+        return dense_scores(self.dense_ef, self.documents, list(queries), self.cache_folder, self.show_progress)
+
+    def bm25_scores(self, queries: Sequence[str]) -> np.ndarray:
+        return bm25_scores(self.bm25_ef, self.documents, list(queries))
+
+    def rerank_scores(self, queries: Sequence[str], first_stage: np.ndarray) -> np.ndarray:
+        if self.rerank_fn is None:
+            raise ValueError("the rerank method needs a reranker: pass rerank_fn=MaxSimRerankFunction() or another")
+        return rerank_scores(
+            self.rerank_fn, list(queries), self.documents, first_stage, self.depth, self.cache_folder, self.show_progress
+        )
+
+
+@dataclass(frozen=True)
 class MethodResult:
-    """One method's quality on one split: means and per-query nDCG@10."""
+    """One method's quality on one split: means and per-query nDCG@10.
+
+    ``method`` is the registry key (:data:`helpers.methods.METHODS`) whose colour and hatch its
+    plots use, or ``None`` for a combination the registry does not hold (drawn black).
+    """
 
     name: str
     ndcg10: float
     recall100: float
     per_query: dict[str, float] = field(repr=False)
+    method: str | None = None
 
     def __repr__(self) -> str:
         # Three decimals, as papers report them; the last digits of a mean are not meaningful.
         return f"MethodResult({self.name!r}: nDCG@10 {self.ndcg10:.3f}, Recall@100 {self.recall100:.3f})"
 
 
-def evaluate(name: str, scores: np.ndarray, query_ids: list[str], doc_ids: list[str], qrels: dict) -> MethodResult:
-    """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``."""
+def evaluate(
+    name: str,
+    scores: np.ndarray,
+    query_ids: list[str],
+    doc_ids: list[str],
+    qrels: dict,
+    method_key: str | None = None,
+) -> MethodResult:
+    """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``.
+
+    ``method_key`` names the registry method the scores come from (its plot colour), if any.
+    """
+    key = None if method_key is None else method(method_key).key
     run = run_from_scores(query_ids, doc_ids, scores, k=100)
     per_query = ndcg_per_query(qrels, run, k=10)
-    return MethodResult(name, float(np.mean(list(per_query.values()))), recall_at_k(qrels, run, k=100), per_query)
+    ndcg10 = float(np.mean(list(per_query.values())))
+    return MethodResult(name, ndcg10, recall_at_k(qrels, run, k=100), per_query, key)
 
 
 def tune_weight(
@@ -293,7 +342,7 @@ def tune_weights(
     grid = simplex_grid(len(scores)) if grid is None else grid
     # Min-max scaling does not depend on the weights: scale each method once (a weighted sum of
     # one method with weight 1 is exactly its scaled scores), then each candidate is one product.
-    scaled = np.stack([weighted_scores([matrix], [1.0]) for matrix in _rows(scores)])
+    scaled = np.stack([weighted_scores([matrix], [1.0]) for matrix in check_score_matrices(scores)])
     curve = {}
     for weights in grid:
         key = tuple(float(w) for w in weights)

@@ -1,9 +1,10 @@
 """Search a small corpus with dense embeddings, BM25, two fusions and a reranker, side by side.
 
 :class:`Search` encodes the documents once; :meth:`Search.search` then scores *every*
-document by every method for one query and returns a :class:`SearchResult`: one score
-array and one rank array per method, aligned on the corpus order, plus a table of the top
-documents. The methods, named as in :data:`helpers.plots.style.METHOD_COLORS`:
+document by every method for one query and returns a :class:`~helpers.search_result.SearchResult`:
+one score array and one rank array per method, aligned on the corpus order, plus a table of the
+top documents. The methods are those of the registry, :data:`helpers.methods.METHODS`, each
+scored by its function in :mod:`helpers.scoring`:
 
 ``dense``
     cosine of the query and document embeddings (all-MiniLM-L6-v2 by default);
@@ -30,193 +31,26 @@ Example
 
 from __future__ import annotations
 
-import html
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.fusion import matched_only, ranks, reciprocal_rank_fusion, weighted_sum
+from helpers.fusion import ranks
 from helpers.language import language_note
+from helpers.methods import FIRST_STAGES, METHODS, score_methods
 from helpers.model.base import check_texts
+from helpers.model.reranker.maxsim import TokenIndex, shares_encoder
 from helpers.model.tokens import token_offsets
+from helpers.search_result import SearchResult, TopDocumentsTable
 from helpers.validation import EmptyQueryError, check_number, check_positive_int, check_query
 
-__all__ = ["METHODS", "BM25_NO_MATCH", "EmptyQueryError", "Search", "SearchResult", "ResultTable"]
+__all__ = ["METHODS", "BM25_NO_MATCH", "EmptyQueryError", "Search", "SearchResult", "TopDocumentsTable"]
 
-METHODS = ("dense", "bm25", "rrf", "weighted", "rerank")
-FIRST_STAGES = ("dense", "bm25", "rrf", "weighted")
 _ENCODE_BATCH = 32  # documents per progress-bar step
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    """Every document's score and rank by every method, for one query.
-
-    Arrays are aligned on the corpus order: ``scores["bm25"][i]`` is document ``i``'s
-    BM25 score. Rank 1 is the best; a document without a score (``nan``, e.g. not reranked)
-    ranks last.
-
-    Attributes
-    ----------
-    query : str
-        The query as typed.
-    doc_ids, titles, texts : list of str
-        The corpus, in its order.
-    scores : dict of str to ndarray
-        One float64 array per method in :data:`METHODS`.
-    ranks : dict of str to ndarray
-        One int array per method: rank of each document, 1 = best.
-    weight : float
-        The dense weight used by the ``weighted`` fusion (BM25 gets ``1 - weight``).
-    first_stage : str
-        The method whose top ``rerank_depth`` documents were reranked.
-    rerank_depth : int
-        How many documents the reranker scored.
-    notes : tuple of str
-        Things the learner should know about this query (e.g. it was truncated).
-    rrf_k : int
-        The damping constant of the ``rrf`` fusion: its best possible score is ``2 / (rrf_k + 1)``.
-    """
-
-    query: str
-    doc_ids: list[str]
-    titles: list[str]
-    texts: list[str]
-    scores: dict[str, np.ndarray]
-    ranks: dict[str, np.ndarray]
-    weight: float
-    first_stage: str
-    rerank_depth: int
-    notes: tuple[str, ...] = field(default=())
-    rrf_k: int = 60
-
-    def __len__(self) -> int:
-        return len(self.doc_ids)
-
-    def retrieved(self, method: str) -> np.ndarray:
-        """Which documents ``method`` found: a score that is not missing, and for BM25 above 0.
-
-        BM25 scores a document that contains none of the query's words 0: it was not found,
-        and is neither a BM25 hit nor a BM25 vote in the ``rrf`` fusion.
-        """
-        self._check_method(method)
-        scores = self.scores[method]
-        found = np.isfinite(scores)
-        return found & (scores > 0) if method == "bm25" else found
-
-    def hits(self, method: str, k: int = 10) -> np.ndarray:
-        """Positions of the ``k`` best documents that ``method`` found (:meth:`retrieved`); maybe fewer."""
-        top = self.top(method, k)
-        return top[self.retrieved(method)[top]]
-
-    def _check_method(self, method: str) -> None:
-        if method not in self.scores:
-            raise ValueError(f"unknown method {method!r}; choose one of {', '.join(self.scores)}")
-
-    def cap(self, k: int) -> int:
-        """Return ``k`` limited to the corpus size; ``k`` below 1 is an error."""
-        return min(check_positive_int(k, "top_k"), len(self))
-
-    def order(self, method: str) -> np.ndarray:
-        """Document positions sorted best first by ``method`` (ties keep corpus order)."""
-        self._check_method(method)
-        return np.argsort(self.ranks[method], kind="stable")
-
-    def top(self, method: str, k: int = 10) -> np.ndarray:
-        """Positions of the ``k`` best documents by ``method``; ``k`` is capped at the corpus size."""
-        return self.order(method)[: self.cap(k)]
-
-    def rank_of(self, doc_id: str) -> dict[str, int]:
-        """Where each method ranks document ``doc_id``: ``{method: rank}``, 1 = best."""
-        try:
-            position = self.doc_ids.index(doc_id)
-        except ValueError:
-            raise KeyError(f"no document with id {doc_id!r} in this corpus") from None
-        return {m: int(r[position]) for m, r in self.ranks.items()}
-
-    def table(self, top_k: int = 10, by: str = "rerank", methods: Sequence[str] = METHODS) -> ResultTable:
-        """The ``top_k`` documents by ``by``, with each method's score and rank.
-
-        Parameters
-        ----------
-        top_k : int
-            Rows; capped at the corpus size.
-        by : str
-            The method that orders the rows.
-        methods : sequence of str
-            The methods to show as columns.
-
-        Returns
-        -------
-        ResultTable
-            Renders as HTML in a notebook and as aligned text in a terminal.
-        """
-        for method in (by, *methods):
-            self._check_method(method)
-        rows = []
-        for position in self.top(by, top_k):
-            row: dict[str, Any] = {"id": self.doc_ids[position], "title": self.titles[position]}
-            for method in methods:
-                row[method] = float(self.scores[method][position])
-                row[f"{method}_rank"] = int(self.ranks[method][position])
-            rows.append(row)
-        return ResultTable(self.query, by, tuple(methods), rows, self.notes)
-
-
-@dataclass(frozen=True)
-class ResultTable:
-    """The rows of :meth:`SearchResult.table`: plain dicts, rendered for notebooks and terminals.
-
-    Each row has ``id``, ``title`` and, per method, its score (``row["bm25"]``) and rank
-    (``row["bm25_rank"]``). Scores print with 3 decimals; a missing score prints as "–".
-    """
-
-    query: str
-    by: str
-    methods: tuple[str, ...]
-    rows: list[dict[str, Any]]
-    notes: tuple[str, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def _header(self) -> list[str]:
-        return ["#", "id", "title"] + [f"{m} (rank)" for m in self.methods]
-
-    def _cells(self) -> list[list[str]]:
-        cells = []
-        for i, row in enumerate(self.rows, start=1):
-            line = [str(i), row["id"], row["title"]]
-            for m in self.methods:
-                score = row[m]
-                line.append("–" if np.isnan(score) else f"{score:.3f} ({row[f'{m}_rank']})")
-            cells.append(line)
-        return cells
-
-    def __str__(self) -> str:
-        header, cells = self._header(), self._cells()
-        widths = [max(len(r[c]) for r in [header, *cells]) for c in range(len(header))]
-        lines = [f"Query: {self.query!r}, ordered by {self.by}"]
-        lines += [f"Note: {n}" for n in self.notes]
-        for r in [header, *cells]:
-            lines.append("  ".join(cell.ljust(w) if c < 3 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))))
-        return "\n".join(lines)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in self._header())
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in self._cells()
-        )
-        notes = "".join(f"<p><b>Note:</b> {html.escape(n)}</p>" for n in self.notes)
-        caption = f"Query: {html.escape(repr(self.query))}, ordered by {html.escape(self.by)}"
-        return f"{notes}<table><caption>{caption}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 class Search:
@@ -341,12 +175,12 @@ class Search:
         # Rerankers with a document cache (MaxSim's token embeddings; they expose cache_info())
         # may get a warm-up pass, so the first real query pays only for itself. Others (a paid
         # API) are never called before a real query.
-        self._tokens: _TokenIndex | None = None
+        self._tokens: TokenIndex | None = None  # MaxSim's index, when the reranker shares the dense model
         if not (warm_up and hasattr(self.rerank_fn, "cache_info")):
             return
         if cache_dir is None or cache_dir is False or not hasattr(self.rerank_fn, "add_documents"):
             self._warm_up_reranker(show_progress)
-            self._tokens = _TokenIndex.build(self.dense_ef, self.rerank_fn, self.texts)
+            self._index_tokens()
             return
         from helpers.embedding_cache import cached_ragged, corpus_hash
 
@@ -364,7 +198,12 @@ class Search:
             count=len(self.texts),
         )
         rf.add_documents(self.texts, tokens)
-        self._tokens = _TokenIndex.build(self.dense_ef, rf, self.texts)
+        self._index_tokens()
+
+    def _index_tokens(self) -> None:
+        """One MaxSim index over the corpus, when one query pass can serve the dense function and the reranker."""
+        if shares_encoder(self.dense_ef, self.rerank_fn):
+            self._tokens = TokenIndex.from_tokens(self.rerank_fn.document_tokens(self.texts))  # cached by the warm-up
 
     def _warm_up_reranker(self, show_progress: bool) -> list[np.ndarray] | None:
         """Fill the reranker's document cache; return the token vectors when it exposes them."""
@@ -426,20 +265,7 @@ class Search:
         if first_stage not in FIRST_STAGES:
             raise ValueError(f"first_stage must be one of {', '.join(FIRST_STAGES)}, got {first_stage!r}")
 
-        if self._tokens is not None:  # one forward pass gives the dense vector and MaxSim's token vectors
-            query_vector, query_tokens = self._tokens.encode_query(query)
-        else:
-            query_vector, query_tokens = self.dense_ef.encode_queries([query])[0], None
-        scores = {
-            "dense": self._dense_docs @ query_vector,
-            "bm25": (self._bm25_docs @ self.bm25_ef.encode_queries([query]).T).toarray().ravel(),
-        }
-        scores = {m: s.astype(np.float64) for m, s in scores.items()}
-        scores["rrf"] = reciprocal_rank_fusion([scores["dense"], matched_only(scores["bm25"])], k=self.rrf_k)
-        # The weighted sum needs no such rule: min-max scaling already maps BM25's zeros to 0.
-        scores["weighted"] = weighted_sum([scores["dense"], scores["bm25"]], [weight, 1 - weight])
-        depth = len(self) if self.rerank_depth is None else min(self.rerank_depth, len(self))
-        scores["rerank"] = self._rerank(query, scores[first_stage], depth, query_tokens)
+        scores = {m: s[0] for m, s in score_methods(_QueryScoring(self, weight, first_stage), [query]).items()}
         return SearchResult(
             query=query,
             doc_ids=self.doc_ids,
@@ -449,10 +275,13 @@ class Search:
             ranks={m: ranks(s) for m, s in scores.items()},
             weight=float(weight),
             first_stage=first_stage,
-            rerank_depth=depth,
+            rerank_depth=self._depth(),
             notes=self._notes(query) + _bm25_notes(scores["bm25"]),
             rrf_k=self.rrf_k,
         )
+
+    def _depth(self) -> int:
+        return len(self) if self.rerank_depth is None else min(self.rerank_depth, len(self))
 
     def score_matrices(self, queries: Sequence[str], **kwargs: Any) -> dict[str, np.ndarray]:
         """Search every query; return one (n_queries, n_documents) score matrix per method.
@@ -468,16 +297,6 @@ class Search:
         """
         results = [self.search(q, **kwargs) for q in check_texts(queries, "queries")]
         return {m: np.vstack([r.scores[m] for r in results]) for m in METHODS}
-
-    def _rerank(self, query: str, first_stage: np.ndarray, depth: int, query_tokens: np.ndarray | None) -> np.ndarray:
-        candidates = np.argsort(ranks(first_stage), kind="stable")[:depth]
-        reranked = np.full(len(self), np.nan)
-        if query_tokens is not None:  # MaxSim of the candidates' token vectors, one matrix product
-            reranked[candidates] = self._tokens.maxsim(query_tokens, candidates)
-            return reranked
-        results = self.rerank_fn(query, [self.texts[i] for i in candidates], top_k=depth)
-        reranked[candidates[[r.index for r in results]]] = [r.score for r in results]
-        return reranked
 
     def _notes(self, query: str) -> tuple[str, ...]:
         """Warn when the query is not English and a model is English-only, or when a model reads only its beginning."""
@@ -510,95 +329,42 @@ def _bm25_notes(bm25_scores: np.ndarray) -> tuple[str, ...]:
     return () if (bm25_scores > 0).any() else (BM25_NO_MATCH,)
 
 
-@dataclass(frozen=True)
-class _TokenIndex:
-    """MaxSim's token vectors of every document as one matrix, for a reranker that shares the dense model.
+class _QueryScoring:
+    """The :class:`~helpers.scoring.ScoringContext` of one :meth:`Search.search`: the corpus's vectors, one query.
 
-    all-MiniLM-L6-v2's sentence vector is the (normalized) mean of its token vectors, and MaxSim
-    scores those token vectors; so one forward pass of the query serves both, and the MaxSim of
-    every document is one matrix product and one segmented maximum instead of a padded
-    (documents x longest document x query tokens) array per query. Tests check both scores
-    against the dense and rerank functions' own.
+    When the reranker shares the dense model, the query's one forward pass gives both its dense
+    vector and its token vectors, and MaxSim scores the candidates on the corpus's
+    :class:`~helpers.model.reranker.maxsim.TokenIndex`; otherwise the rerank function is called.
     """
 
-    model: Any  # the SentenceTransformer or ONNX Runtime encoder both functions run on
-    normalize: bool  # whether the dense function returns unit vectors
-    matrix: np.ndarray  # (total tokens, dim): unit token vectors of every document, in corpus order
-    offsets: np.ndarray  # (n_documents + 1,): document i's rows are offsets[i]:offsets[i + 1]; none scores 0, as in MaxSim
+    def __init__(self, search: Search, weight: float, first_stage: str):
+        self.search, self.weight, self.first_stage, self.rrf_k = search, weight, first_stage, search.rrf_k
+        self._query_tokens: np.ndarray | None = None
 
-    @classmethod
-    def build(cls, dense_ef: Any, rerank_fn: Any, texts: list[str]) -> _TokenIndex | None:
-        model = getattr(dense_ef, "model", None)
-        shares_model = (
-            model is not None
-            and getattr(rerank_fn, "model", None) is model
-            and hasattr(rerank_fn, "document_tokens")
-            and (hasattr(model, "preprocess") or _is_onnx(model))
-            and not getattr(dense_ef, "query_instruction", "")
-        )
-        if not shares_model:
-            return None
-        tokens = rerank_fn.document_tokens(texts)  # the warm-up just cached them
-        offsets = np.concatenate([[0], np.cumsum([len(t) for t in tokens])]).astype(np.int64)
-        matrix = np.concatenate(tokens).astype(np.float32, copy=False)
-        return cls(model, getattr(dense_ef, "normalize_embeddings", True), matrix, offsets)
+    def dense_scores(self, queries: Sequence[str]) -> np.ndarray:
+        search = self.search
+        if search._tokens is not None:
+            vectors, tokens = search.dense_ef.encode_with_tokens(list(queries))
+            self._query_tokens = tokens[0]
+        else:
+            vectors = np.stack(search.dense_ef.encode_queries(list(queries)))
+        return np.stack([search._dense_docs @ vector for vector in vectors]).astype(np.float64)
 
-    def encode_query(self, query: str) -> tuple[np.ndarray, np.ndarray]:
-        """The query's dense vector (as ``dense_ef.encode_queries`` gives it) and its unit token vectors.
+    def bm25_scores(self, queries: Sequence[str]) -> np.ndarray:
+        search = self.search
+        return (search._bm25_docs @ search.bm25_ef.encode_queries(list(queries)).T).toarray().T
 
-        A SentenceTransformer is called directly rather than through ``encode()``, which per call
-        walks every module to set evaluation mode and every parameter to find the device: for one
-        short query that bookkeeping cost as much as the forward pass itself. An ONNX Runtime
-        encoder has no such overhead and gives both outputs of one pass from ``encode()``.
-        """
-        if _is_onnx(self.model):
-            out = self.model.encode(query, output_value=None)  # numpy, padding already removed
-            return self._split(out["sentence_embedding"], out["token_embeddings"])
-        import torch
-
-        if self.model.training:
-            self.model.eval()  # no dropout
-        device = self.model.device
-        features = {k: v.to(device) if isinstance(v, torch.Tensor) else v for k, v in self.model.preprocess([query]).items()}
-        with torch.inference_mode():
-            out = self.model(features)
-        length = int(out["attention_mask"][0].sum())
-        return self._split(
-            out["sentence_embedding"][0].float().cpu().numpy(), out["token_embeddings"][0, :length].float().cpu().numpy()
-        )
-
-    def _split(self, vector: np.ndarray, tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The dense vector as the dense function gives it, and unit token vectors without [CLS] and [SEP]."""
-        tokens = tokens[1:-1].astype(np.float32, copy=False)
-        if len(tokens) == 0:
-            raise ValueError("the query has no words to match; type a question or some keywords")
-        vector = vector.astype(np.float32, copy=False)
-        if self.normalize:
-            vector = vector / max(float(np.linalg.norm(vector)), 1e-12)
-        return vector, tokens / np.maximum(np.linalg.norm(tokens, axis=1, keepdims=True), 1e-12)
-
-    def maxsim(self, query_tokens: np.ndarray, documents: np.ndarray | None = None) -> np.ndarray:
-        """MaxSim score of ``documents`` (positions; default every one): mean over query tokens of the best cosine.
-
-        Only the given documents' token rows are multiplied: reranking the top 30 of the demo
-        corpus costs a ninth of scoring all 267 (what a room's worth of simultaneous queries needs).
-        """
-        docs = np.arange(len(self.offsets) - 1) if documents is None else np.asarray(documents, dtype=np.int64)
-        lengths = self.offsets[docs + 1] - self.offsets[docs]
-        scores = np.zeros(len(docs), dtype=np.float32)
-        found = lengths > 0
-        if found.any():
-            kept = lengths[found]
-            starts = np.concatenate([[0], np.cumsum(kept)[:-1]])
-            rows = np.repeat(self.offsets[docs[found]] - starts, kept) + np.arange(kept.sum())
-            best = np.maximum.reduceat(self.matrix[rows] @ query_tokens.T, starts, axis=0)  # (documents, query tokens)
-            scores[found] = best.mean(axis=1)
-        return scores
-
-
-def _is_onnx(model: Any) -> bool:
-    # By class, not by import: checking must not import onnxruntime (nor torch) for a torch model.
-    return type(model).__name__ == "OnnxSentenceEncoder"
+    def rerank_scores(self, queries: Sequence[str], first_stage: np.ndarray) -> np.ndarray:
+        search, depth = self.search, self.search._depth()
+        reranked = np.full(first_stage.shape, np.nan)
+        for row, (query, stage) in enumerate(zip(queries, first_stage)):
+            candidates = np.argsort(ranks(stage), kind="stable")[:depth]
+            if self._query_tokens is not None:  # MaxSim of the candidates' token vectors, one matrix product
+                reranked[row, candidates] = search._tokens.scores(self._query_tokens, candidates)
+                continue
+            results = search.rerank_fn(query, [search.texts[i] for i in candidates], top_k=depth)
+            reranked[row, candidates[[r.index for r in results]]] = [r.score for r in results]
+        return reranked
 
 
 def _check_corpus(documents: Sequence[str]) -> list[str]:

@@ -256,3 +256,55 @@ def test_invalid_unicode_is_named_before_anything_is_encoded(rf):
         rf(QUERY, ["fine", "half \ud83d emoji"])
     with pytest.raises(InvalidTextError, match="query has a lone surrogate"):
         rf("Turing \ud800", DOCS)
+
+
+def plain_maxsim(query_tokens, doc_tokens):
+    """MaxSim one document at a time: mean over query tokens of the best cosine; no tokens scores 0."""
+    return np.array([(query_tokens @ d.T).max(axis=1).mean() if len(d) else 0.0 for d in doc_tokens])
+
+
+def random_unit_rows(rng, n, dim=8):
+    rows = rng.normal(size=(n, dim)).astype(np.float32)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("block", [1, 3, 256])
+def test_token_index_equals_plain_maxsim_in_any_blocking(monkeypatch, block):
+    monkeypatch.setattr(maxsim_module, "_DOCS_PER_BLOCK", block)
+    rng = np.random.default_rng(0)
+    docs = [random_unit_rows(rng, n) for n in (5, 0, 1, 12, 3, 0, 7)]
+    query = random_unit_rows(rng, 4)
+    index = maxsim_module.TokenIndex.from_tokens(docs)
+    expected = plain_maxsim(query, docs)
+    np.testing.assert_allclose(index.scores(query), expected, rtol=1e-6)
+    subset = [6, 0, 1, 3, 3]  # any order, empty documents and repeats included
+    np.testing.assert_allclose(index.scores(query, subset), expected[subset], rtol=1e-6)
+    assert len(index) == len(docs) and index.scores(query, []).shape == (0,)
+
+
+def test_token_index_refuses_a_query_without_tokens():
+    index = maxsim_module.TokenIndex.from_tokens([np.eye(3, dtype=np.float32)])
+    with pytest.raises(ValueError, match="no words to match"):
+        index.scores(np.zeros((0, 3), dtype=np.float32))
+
+
+@pytest.mark.parametrize("texts", [[QUERY], DOCS])  # one text takes the direct forward pass, several encode()
+def test_encode_with_tokens_equals_the_separate_encodes(minilm, rf, texts):
+    from helpers.model.dense import SentenceTransformerEmbeddingFunction
+
+    ef = SentenceTransformerEmbeddingFunction()
+    vectors, tokens = ef.encode_with_tokens(texts)
+    np.testing.assert_allclose(vectors, np.stack(ef.encode_documents(texts)), atol=1e-6)
+    separate = [t[1:-1].numpy() for t in minilm.encode(texts, output_value="token_embeddings")]
+    for got, raw in zip(tokens, separate):
+        np.testing.assert_allclose(got, raw / np.linalg.norm(raw, axis=1, keepdims=True), atol=1e-6)
+        np.testing.assert_allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-6)
+    assert maxsim_module.shares_encoder(ef, rf)
+    assert not maxsim_module.shares_encoder(SentenceTransformerEmbeddingFunction(query_instruction="query: "), rf)
+
+
+def test_onnx_encode_with_tokens_equals_its_separate_encodes(onnx_minilm):
+    vectors, tokens = onnx_minilm.encode_with_tokens(DOCS)
+    np.testing.assert_array_equal(vectors, onnx_minilm.encode(DOCS))
+    for got, raw in zip(tokens, onnx_minilm.encode(DOCS, output_value="token_embeddings")):
+        np.testing.assert_allclose(got, raw[1:-1] / np.linalg.norm(raw[1:-1], axis=1, keepdims=True), atol=1e-7)

@@ -12,6 +12,7 @@ import numpy as np
 from helpers.loading import load_model, sentence_transformer
 from helpers.model.base import BaseEmbeddingFunction, check_texts
 from helpers.model.onnx_encoder import onnx_available, onnx_sentence_encoder
+from helpers.model.token_vectors import encode_with_tokens, unit_rows
 from helpers.validation import check_positive_int
 
 __all__ = [
@@ -171,6 +172,22 @@ class SentenceTransformerEmbeddingFunction(BaseEmbeddingFunction):
         """Encode queries: one float32 array of length ``dim`` per query."""
         queries = check_texts(queries, "queries")
         return self._encode([self.query_instruction + q for q in queries])
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Encode ``texts`` (no instruction prefix) and return their token vectors too, from one forward pass.
+
+        The token vectors are what :class:`~helpers.model.reranker.MaxSimRerankFunction`
+        scores, so a search whose reranker runs on this function's model encodes each text once.
+
+        Returns
+        -------
+        vectors : ndarray of shape (len(texts), dim), float32
+            The embeddings, as :meth:`__call__` gives them (within float32 rounding).
+        tokens : list of ndarray
+            One ``(word pieces, dim)`` float32 array of unit rows per text, without [CLS] and [SEP].
+        """
+        vectors, tokens = encode_with_tokens(self.model, check_texts(texts, "texts"), self.batch_size)
+        return (unit_rows(vectors) if self.normalize_embeddings else vectors), tokens
 
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         if not texts:

@@ -33,6 +33,7 @@ import numpy as np
 
 from helpers.loading import load_model
 from helpers.model.onnx_export import check_precision, export_onnx, exported_model_path
+from helpers.model.token_vectors import unit_token_vectors
 from helpers.progress import progress_bar
 from helpers.validation import check_positive_int, check_texts
 
@@ -231,6 +232,21 @@ class OnnxSentenceEncoder:
         else:
             result = sentence if convert_to_numpy else list(sentence)
         return result[0] if single else result
+
+    def encode_with_tokens(self, sentences: list[str], batch_size: int = 32) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Sentence embeddings and unit token vectors without [CLS] and [SEP], from one forward pass.
+
+        Returns
+        -------
+        sentences : ndarray of shape (n, dim), float32
+            As :meth:`encode` gives them.
+        tokens : list of ndarray
+            One ``(word pieces, dim)`` array of unit rows per text (see
+            :func:`helpers.model.token_vectors.unit_token_vectors`).
+        """
+        outputs = self.encode(list(sentences), batch_size=batch_size, output_value=None)
+        vectors = np.stack([out["sentence_embedding"] for out in outputs]) if outputs else np.zeros((0, self._dim), np.float32)
+        return vectors, [unit_token_vectors(out["token_embeddings"]) for out in outputs]
 
     def _forward(self, encodings: list, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         width = int(lengths.max())

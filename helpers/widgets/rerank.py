@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.methods import METHODS
 from helpers.plots.svg import SvgChart, rank_shift_svg
 from helpers.search import EmptyQueryError, Search
 from helpers.validation import InvalidTextError
@@ -15,7 +16,7 @@ from helpers.widgets import live_view
 
 __all__ = ["RerankView", "update", "rerank_widget", "reranker_name"]
 
-FIRST_STAGES = {"BM25": "bm25", "dense": "dense", "hybrid (RRF)": "rrf"}
+STAGE_CHOICES = ("bm25", "dense", "rrf")  # the first stages the menu offers, by registry key
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def update(
     reranked = np.argsort(result.ranks["rerank"][candidates], kind="stable")
     judged = judged or {}
     relevant = [judged.get(result.doc_ids[p], 0) > 0 for p in candidates]
-    before_name = {v: k for k, v in FIRST_STAGES.items()}.get(first_stage, first_stage)
+    before_name = METHODS[first_stage].name
     after_name = reranker_name(search.rerank_fn)
     new_rank = np.empty(len(candidates), dtype=int)
     new_rank[reranked] = np.arange(1, len(candidates) + 1)
@@ -132,7 +133,9 @@ def rerank_widget(
         description="Query:", continuous_update=False, ensure_option=False,
         layout=widgets.Layout(width="70%"),
     )
-    stage = widgets.Dropdown(options=list(FIRST_STAGES.items()), value="bm25", description="First stage:")
+    stage = widgets.Dropdown(
+        options=[(METHODS[key].name, key) for key in STAGE_CHOICES], value="bm25", description="First stage:"
+    )
 
     def render() -> list[Any]:
         view = update(search, box.value, stage.value, queries.get(box.value))

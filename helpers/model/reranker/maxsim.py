@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +12,15 @@ import numpy as np
 
 from helpers.loading import sentence_transformer
 from helpers.model.base import BaseRerankFunction, check_rerank_args, check_texts
+from helpers.model.token_vectors import encode_with_tokens, unit_rows
 from helpers.validation import check_number, check_positive_int
 
-__all__ = ["MaxSimRerankFunction", "BACKENDS"]
+__all__ = ["MaxSimRerankFunction", "TokenIndex", "BACKENDS", "shares_encoder"]
 
 BACKENDS = ("torch", "onnx")
 
-# Documents scored per padded matrix: bounds the matrix at about 256 x 256 x 384 float32 = 100 MB.
+# Documents scored per matrix product: bounds the similarity matrix at 256 documents x 256 tokens
+# x the query's tokens (about 8 MB for a 32-token query), whatever the corpus size.
 _DOCS_PER_BLOCK = 256
 
 
@@ -108,18 +112,10 @@ class MaxSimRerankFunction(BaseRerankFunction):
     def score(self, query: str, documents: list[str]) -> np.ndarray:
         """Return the MaxSim score of every document, in input order (float32 array)."""
         query_tokens = self._encode([query])[0]
-        if len(query_tokens) == 0:
-            raise ValueError("the query has no words to match; type a question or some keywords")
         # Each distinct text is scored once: copies then tie exactly (a matrix product's rounding
         # can differ by a last bit between rows), and repeated candidates cost nothing.
         unique = list(dict.fromkeys(documents))
-        doc_tokens = self._document_tokens(unique)
-        scores = np.concatenate(
-            [
-                _maxsim(query_tokens, doc_tokens[start : start + _DOCS_PER_BLOCK])
-                for start in range(0, len(doc_tokens), _DOCS_PER_BLOCK)
-            ]
-        )
+        scores = TokenIndex.from_tokens(self._document_tokens(unique)).scores(query_tokens)
         position = {text: i for i, text in enumerate(unique)}
         return scores[[position[text] for text in documents]]
 
@@ -158,7 +154,7 @@ class MaxSimRerankFunction(BaseRerankFunction):
             matrix = np.asarray(matrix, dtype=np.float32)
             if matrix.ndim != 2 or matrix.shape[1] != dim:
                 raise ValueError(f"token arrays must have shape (length, {dim}); got {matrix.shape}")
-            self._cache.put(text, _unit_rows(matrix))
+            self._cache.put(text, unit_rows(matrix))
 
     def _document_tokens(self, documents: list[str]) -> list[np.ndarray]:
         found = {text: self._cache.get(text) for text in dict.fromkeys(documents)}
@@ -170,13 +166,7 @@ class MaxSimRerankFunction(BaseRerankFunction):
 
     def _encode(self, texts: list[str]) -> list[np.ndarray]:
         """Unit-length token vectors of each text, without [CLS] and [SEP], truncated at max_length."""
-        if not texts:
-            return []
-        # encode() sorts by length, batches, pads and strips the padding again.
-        embeddings = self.model.encode(
-            texts, output_value="token_embeddings", batch_size=self.batch_size, show_progress_bar=False
-        )
-        return [_unit_rows(_as_float32(tokens[1:-1])) for tokens in embeddings]
+        return encode_with_tokens(self.model, texts, self.batch_size)[1] if texts else []
 
     def _word_pieces(self, text: str) -> list[str]:
         if self.backend == "onnx":  # a `tokenizers.Tokenizer` that truncates at max_length itself
@@ -193,31 +183,101 @@ class MaxSimRerankFunction(BaseRerankFunction):
         return f"{type(self).__name__}(model_name={str(self.model_name)!r}, cache_mb={self.cache_mb:g}{backend})"
 
 
-def _as_float32(tokens: Any) -> np.ndarray:
-    """A token matrix as float32 numpy: ONNX Runtime gives numpy already, torch gives a tensor."""
-    if isinstance(tokens, np.ndarray):
-        return tokens.astype(np.float32, copy=False)
-    return tokens.float().cpu().numpy()
+def shares_encoder(dense_ef: Any, rerank_fn: Any) -> bool:
+    """Whether one pass of ``dense_ef.encode_with_tokens`` gives ``rerank_fn`` its token vectors too.
+
+    True when the reranker scores token vectors it can be handed (MaxSim's
+    :meth:`~MaxSimRerankFunction.add_documents`) and runs on the very model object of a dense
+    function that has ``encode_with_tokens`` and adds no instruction prefix (the reranker reads
+    texts as they are). The search and the evaluation both ask this, so both share the pass
+    under the same condition.
+    """
+    model = getattr(dense_ef, "model", None)
+    return (
+        model is not None
+        and getattr(rerank_fn, "model", None) is model
+        and hasattr(rerank_fn, "add_documents")
+        and hasattr(dense_ef, "encode_with_tokens")
+        and not getattr(dense_ef, "query_instruction", "")
+        and not getattr(dense_ef, "doc_instruction", "")
+    )
 
 
-def _unit_rows(tokens: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(tokens, axis=1, keepdims=True)
-    return tokens / np.maximum(norms, 1e-12)
+@dataclass(frozen=True)
+class TokenIndex:
+    """The unit token vectors of many documents as one matrix, scored by MaxSim against a query.
 
+    MaxSim of a document is the mean over the query's tokens of their best cosine with any of
+    the document's tokens. Every document's tokens sit in one ``(total tokens, dim)`` matrix, so
+    scoring a block of documents is one 2-d matrix product and one segmented maximum
+    (``np.maximum.reduceat``): many times faster than numpy's batched 3-d product over padded
+    documents, and without padding's wasted work. A document with no tokens (an empty text)
+    scores 0.
 
-def _maxsim(query_tokens: np.ndarray, doc_tokens: list[np.ndarray]) -> np.ndarray:
-    """MaxSim of one query (q x dim) against documents given as (length_i x dim) arrays."""
-    lengths = np.array([len(tokens) for tokens in doc_tokens])
-    scores = np.zeros(len(doc_tokens), dtype=np.float32)  # no word pieces (an empty string): score 0
-    filled = lengths > 0
-    if not filled.any():
+    Attributes
+    ----------
+    matrix : ndarray of shape (total tokens, dim), float32
+        Unit token vectors of every document, in document order.
+    offsets : ndarray of shape (n_documents + 1,), int64
+        Document ``i``'s rows are ``matrix[offsets[i]:offsets[i + 1]]``.
+
+    Examples
+    --------
+    >>> index = TokenIndex.from_tokens([np.eye(3, dtype=np.float32)[:2], np.eye(3, dtype=np.float32)[2:]])
+    >>> index.scores(np.eye(3, dtype=np.float32)[:1]).tolist()
+    [1.0, 0.0]
+    """
+
+    matrix: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def from_tokens(cls, tokens: Sequence[np.ndarray]) -> TokenIndex:
+        """An index over documents given as ``(length_i, dim)`` arrays of unit token vectors."""
+        if not tokens:
+            raise ValueError("a token index needs at least one document")
+        offsets = np.concatenate([[0], np.cumsum([len(t) for t in tokens])]).astype(np.int64)
+        return cls(np.concatenate(tokens).astype(np.float32, copy=False), offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def scores(self, query_tokens: np.ndarray, documents: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
+        """MaxSim of ``documents`` (positions; default every one) for a query's unit token vectors.
+
+        Parameters
+        ----------
+        query_tokens : ndarray of shape (query tokens, dim)
+            Unit rows, without [CLS] and [SEP].
+        documents : sequence of int, optional
+            Only these documents' rows are multiplied: reranking a top 30 costs a fraction of
+            scoring a whole corpus.
+
+        Returns
+        -------
+        ndarray of float32, one score per document in ``documents``
+        """
+        if len(query_tokens) == 0:
+            raise ValueError("the query has no words to match; type a question or some keywords")
+        whole = documents is None  # blocks of consecutive documents: their rows are a slice, not a copy
+        docs = np.arange(len(self)) if whole else np.asarray(documents, dtype=np.int64)
+        blocks = [docs[start : start + _DOCS_PER_BLOCK] for start in range(0, len(docs), _DOCS_PER_BLOCK)]
+        return np.concatenate([self._block(query_tokens, block, whole) for block in blocks] or [np.zeros(0, np.float32)])
+
+    def _block(self, query_tokens: np.ndarray, docs: np.ndarray, consecutive: bool) -> np.ndarray:
+        lengths = self.offsets[docs + 1] - self.offsets[docs]
+        scores = np.zeros(len(docs), dtype=np.float32)
+        found = lengths > 0
+        if found.any():
+            kept = lengths[found]
+            starts = np.concatenate([[0], np.cumsum(kept)[:-1]])
+            if consecutive:
+                tokens = self.matrix[self.offsets[docs[0]] : self.offsets[docs[-1] + 1]]
+            else:
+                tokens = self.matrix[np.repeat(self.offsets[docs[found]] - starts, kept) + np.arange(kept.sum())]
+            best = np.maximum.reduceat(tokens @ query_tokens.T, starts, axis=0)  # (documents, query tokens)
+            scores[found] = best.mean(axis=1)
         return scores
-    # One 2-d product over all document tokens, then the best per query token within each document
-    # (a segmented max). numpy's batched 3-d matmul is many times slower here, and padding wastes work.
-    similarities = np.concatenate(doc_tokens) @ query_tokens.T  # (total tokens, q)
-    starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
-    scores[filled] = np.maximum.reduceat(similarities, starts, axis=0).mean(axis=1)
-    return scores
 
 
 class _TokenCache:
