@@ -20,7 +20,7 @@ import numpy as np
 from helpers.fusion import min_max
 from helpers.methods import METHODS
 from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, shorten, tutorial_style
-from helpers.search import SearchResult
+from helpers.search_result import SearchResult
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: the SVG charts need none of it
     from matplotlib.figure import Figure

@@ -25,7 +25,7 @@ from typing import Any
 from helpers.methods import METHODS
 from helpers.plots.compare import bar_alt_text, bar_axis_label, bar_content, rank_shift_arguments
 from helpers.plots.rerank import CUT_COLOR, MOVE_COLORS, ShiftRow, shift_rows
-from helpers.search import SearchResult
+from helpers.search_result import SearchResult
 
 __all__ = ["SvgChart", "score_bars_svg", "rank_shift_svg", "result_rank_shift_svg"]
 
