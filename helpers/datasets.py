@@ -29,7 +29,7 @@ Examples
 --------
 >>> from helpers.datasets import load_beir
 >>> test = load_beir("scifact", split="test")     # doctest: +SKIP
->>> test
+>>> test                                          # doctest: +SKIP
 BeirDataset('scifact', split='test': 5183 documents, 300 queries, 339 judgements)
 """
 
