@@ -22,7 +22,7 @@ test: $(STAMP)  ## set up, then run the unit tests and every notebook (nbval)
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
 # The inner loop: tests that load no model and start no process, plus the doctests (under a minute).
-DOCTESTED := helpers/metrics.py helpers/fusion.py helpers/redact.py helpers/methods.py helpers/model/sparse helpers/nbval_floats.py helpers/validation.py helpers/atomic.py helpers/paths.py helpers/plots/rerank.py helpers/plots/svg.py
+DOCTESTED := helpers/metrics.py helpers/fusion.py helpers/redact.py helpers/methods.py helpers/model/sparse helpers/nbval_floats.py helpers/validation.py helpers/atomic.py helpers/paths.py helpers/plots/rerank.py helpers/plots/svg.py helpers/datasets.py helpers/demo_data.py helpers/blog.py helpers/app/views.py
 test-fast: $(STAMP)  ## set up, then run the fast tier: no model, no subprocess, no network
 	TQDM_DISABLE=1 HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -m "not slow" tests --doctest-modules $(DOCTESTED)
 

@@ -8,11 +8,17 @@ A dataset is a folder holding
 - judgements, ``query-id<TAB>corpus-id<TAB>score`` with a header line: ``qrels.tsv`` (test)
   and ``qrels_train.tsv``, or BEIR's own ``qrels/test.tsv`` and ``qrels/train.tsv``.
 
+A record may carry fields beyond these (BEIR's ``metadata``, the demo corpus's ``designed_for``):
+they are kept, by id, in :attr:`BeirDataset.doc_fields` and :attr:`BeirDataset.query_fields`.
+So a new dataset is a folder: the tutorial's own collections (``data/demo_corpus``, the
+blog's examples in ``data/blog``) are read by this same loader, with ``strict=True``.
+
 Where the folder is looked up, in order:
 
 1. ``$RETRIEVAL_DATA/<name>`` when the ``RETRIEVAL_DATA`` environment variable is set;
 2. ``../shared/datasets/<name>`` beside the repository checkout, when present;
-3. ``<user cache>/retrieval-tutorial/datasets/<name>``, where downloads go.
+3. ``<user cache>/retrieval-tutorial/datasets/<name>``, where downloads go;
+4. ``data/<name>`` in the repository: the collections the tutorial ships.
 
 When none holds it and the machine is online, SciFact is downloaded from BEIR's public archive
 (2.8 MB, checked against BEIR's published MD5) into ``$RETRIEVAL_DATA`` or the user cache,
@@ -23,7 +29,7 @@ Examples
 --------
 >>> from helpers.datasets import load_beir
 >>> test = load_beir("scifact", split="test")     # doctest: +SKIP
->>> test
+>>> test                                          # doctest: +SKIP
 BeirDataset('scifact', split='test': 5183 documents, 300 queries, 339 judgements)
 """
 
@@ -40,8 +46,9 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from helpers.loading import offline
 from helpers.paths import env_dir, user_cache_dir
@@ -52,6 +59,8 @@ __all__ = ["BeirDataset", "DatasetNotAvailable", "load_beir", "find_dataset", "d
 DATA_ENV = "RETRIEVAL_DATA"
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 _SHARED = _REPO_ROOT.parent / "shared" / "datasets"
+_PROJECT_DATA = _REPO_ROOT / "data"
+_BASIC_FIELDS = frozenset({"_id", "id", "title", "text"})
 _BEIR_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/{name}.zip"
 # MD5s published in BEIR's README, so a truncated or tampered download is never used.
 _BEIR_MD5 = {"scifact": "5f7d1de60b170fc8027bb7898e2efca1"}
@@ -79,6 +88,9 @@ class BeirDataset:
         ``{query_id: text}`` for every query with judgements in this split, in file order.
     qrels : dict
         ``{query_id: {doc_id: relevance}}``, the shape :mod:`helpers.metrics` takes.
+    doc_fields, query_fields : dict of str to dict
+        ``{id: {field: value}}``: each record's fields beyond id, title and text, e.g. the demo
+        corpus's ``designed_for`` of a query; records with no other field are left out.
     """
 
     name: str
@@ -89,6 +101,8 @@ class BeirDataset:
     texts: list[str]
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
+    doc_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
+    query_fields: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def documents(self) -> list[str]:
@@ -122,7 +136,7 @@ def download_dir() -> Path:
 
 
 def _candidates(name: str) -> list[Path]:
-    folders = [download_dir() / name]
+    folders = [download_dir() / name, _PROJECT_DATA / name]
     if not os.environ.get(DATA_ENV):  # an explicit setting wins over guesses
         folders.insert(0, _SHARED / name)
     return folders
@@ -181,7 +195,8 @@ def find_dataset(name: str = "scifact", download: bool = True) -> Path:
 
 def _download_beir(name: str, dest: Path) -> Path:
     import requests
-    from tqdm.auto import tqdm
+
+    from helpers.progress import progress_bar
 
     dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest, prefix=f".{name}-download-") as tmp:
@@ -189,7 +204,9 @@ def _download_beir(name: str, dest: Path) -> Path:
         with requests.get(_BEIR_URL.format(name=name), stream=True, timeout=(10, 60)) as response:
             response.raise_for_status()
             total = int(response.headers.get("content-length", 0)) or None
-            with open(archive, "wb") as f, tqdm(total=total, unit="B", unit_scale=True, desc=f"{name}.zip") as bar:
+            with open(archive, "wb") as f, progress_bar(
+                total=total, unit="B", unit_scale=True, desc=f"{name}.zip"
+            ) as bar:
                 for chunk in response.iter_content(chunk_size=1 << 16):
                     f.write(chunk)
                     bar.update(len(chunk))
@@ -276,13 +293,16 @@ def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
         yield number, record
 
 
-def _read_jsonl(path: Path, text_field: bool = True) -> Iterator[tuple[int, dict]]:
-    """``(line number, record)`` of each BEIR record; every record needs an id (and a ``text`` string)."""
+def _read_jsonl(path: Path, strict: bool = False) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` of each BEIR record; every record needs an id and a ``text`` string
+    (non-empty when ``strict``)."""
     for number, record in jsonl_records(path):
         if "_id" not in record and "id" not in record:
             raise ValueError(f"{path}, line {number}: a record needs an '_id' or 'id' field; add one")
-        if text_field and not isinstance(record.get("text"), str):
+        if not isinstance(record.get("text"), str):
             raise ValueError(f"{path}, line {number}: a record needs a 'text' string field; add one (it may be \"\")")
+        if strict and not record["text"].strip():
+            raise ValueError(f"{path}, line {number}: 'text' is empty; write the text, or delete the line")
         if not isinstance(record.get("title", ""), str):
             raise ValueError(f"{path}, line {number}: 'title' must be a string; fix it or leave it out")
         yield number, record
@@ -292,13 +312,19 @@ def _record_id(record: dict) -> str:
     return str(record["_id"] if "_id" in record else record["id"])
 
 
-def _unique_records(path: Path, duplicates: str) -> list[dict]:
+def _unique_records(path: Path, duplicates: str, strict: bool = False) -> list[dict]:
     """The records of ``path`` with one per id, as the ``duplicates`` policy of :func:`load_beir` says."""
-    numbered = list(_read_jsonl(path))
+    numbered = list(_read_jsonl(path, strict))
     keep = keep_unique(
         [_record_id(r) for _, r in numbered], duplicates, str(path), labels=[f"line {n}" for n, _ in numbered]
     )
     return [numbered[i][1] for i in keep]
+
+
+def _other_fields(records: list[dict]) -> dict[str, dict[str, Any]]:
+    """``{id: {field: value}}`` of the fields beyond id, title and text, for records that have any."""
+    found = {_record_id(r): {k: v for k, v in r.items() if k not in _BASIC_FIELDS} for r in records}
+    return {key: fields for key, fields in found.items() if fields}
 
 
 def _first_file(folder: Path, names: list[str], what: str) -> Path:
@@ -320,7 +346,8 @@ def _relevance(path: Path, number: int, text: str) -> int:
     return int(value)
 
 
-def _read_qrels(path: Path, duplicates: str) -> dict[str, dict[str, int]]:
+def _read_qrels(path: Path, duplicates: str) -> tuple[dict[str, dict[str, int]], dict[tuple[str, str], int]]:
+    """The judgements, and the line each (query, document) pair was read from."""
     qrels: dict[str, dict[str, int]] = {}
     seen: dict[tuple[str, str], int] = {}
     for number, line in _lines(path):
@@ -343,11 +370,49 @@ def _read_qrels(path: Path, duplicates: str) -> dict[str, dict[str, int]]:
                 continue
         seen[pair] = number
         qrels.setdefault(pair[0], {})[pair[1]] = _relevance(path, number, fields[2])
-    return qrels
+    return qrels, seen
+
+
+def _drop_unknown_documents(
+    qrels: dict[str, dict[str, int]], lines: dict[tuple[str, str], int], doc_ids: set[str], path: Path, strict: bool
+) -> dict[str, dict[str, int]]:
+    """``qrels`` without judgements of documents missing from the corpus: an error when ``strict``."""
+    unknown = sorted(((q, d) for q, docs in qrels.items() for d in docs if d not in doc_ids), key=lines.__getitem__)
+    if not unknown:
+        return qrels
+    if strict:
+        query, doc = unknown[0]
+        raise ValueError(f"{path}, line {lines[query, doc]}: unknown document id {doc!r}; fix the id or delete the line")
+    warnings.warn(f"{len(unknown)} judgements in {path} name documents missing from the corpus; they are dropped")
+    return {q: {d: r for d, r in docs.items() if d in doc_ids} for q, docs in qrels.items()}
+
+
+def _check_queries(
+    qrels: dict[str, dict[str, int]], lines: dict[tuple[str, str], int], queries: dict[str, str],
+    qrels_path: Path, query_file: Path, strict: bool,
+) -> None:  # fmt: skip
+    """Every judged query must be in ``query_file``; when ``strict``, every query must be judged too."""
+    missing = [pair for pair in lines if pair[0] not in queries]
+    if missing:
+        query, doc = min(missing, key=lines.__getitem__)
+        raise ValueError(
+            f"{qrels_path}, line {lines[query, doc]}: unknown query id {query!r}: {len(qrels.keys() - queries.keys())} "
+            f"judged queries are missing from {query_file}; fix the id or add the query"
+        )
+    unjudged = [q for q in queries if q not in qrels]
+    if strict and unjudged:
+        raise ValueError(
+            f"{qrels_path} has no relevant document for queries {unjudged}; judge one for each, "
+            f"or delete them from {query_file.name}"
+        )
 
 
 def load_beir(
-    name_or_path: str | Path = "scifact", split: str = "test", download: bool = True, duplicates: str = "error"
+    name_or_path: str | Path = "scifact",
+    split: str = "test",
+    download: bool = True,
+    duplicates: str = "error",
+    strict: bool = False,
 ) -> BeirDataset:
     """Load one split of a BEIR-format dataset: the corpus, the split's queries and judgements.
 
@@ -362,6 +427,10 @@ def load_beir(
     duplicates : {"error", "first", "last"}
         A document or query id that appears twice in its file, or a (query, document) pair judged
         twice, is an error; or the first or the last record wins.
+    strict : bool
+        For a collection written by hand (the demo corpus, the blog's examples): an empty text,
+        a judgement of an unknown document, or a query without judgements is an error naming the
+        file (and line), instead of a record silently dropped.
 
     Returns
     -------
@@ -374,8 +443,15 @@ def load_beir(
         If the dataset is not on disk and cannot be downloaded.
     ValueError
         If a file is broken: not UTF-8, a truncated ``.gz``, a line that is not JSON, a record
-        without an id or ``text``, a score that is not a whole number, a repeated id. The message
-        names the file, the line and the fix. (A UTF-8 byte-order mark is accepted.)
+        without an id or ``text``, a score that is not a whole number, a repeated id, a judgement
+        of an unknown query. The message names the file, the line and the fix. (A UTF-8
+        byte-order mark is accepted.)
+
+    Examples
+    --------
+    >>> demo = load_beir("demo_corpus", strict=True)  # data/demo_corpus, shipped with the tutorial
+    >>> demo.query_fields["q01"]["designed_for"]
+    'bm25'
     """
     if duplicates not in DUPLICATES:
         raise ValueError(f"duplicates must be one of {', '.join(map(repr, DUPLICATES))}, got {duplicates!r}")
@@ -387,22 +463,17 @@ def load_beir(
         folder = find_dataset(str(name_or_path), download=download)
 
     qrels_names = [f"qrels_{split}.tsv", f"qrels/{split}.tsv"] + (["qrels.tsv"] if split == "test" else [])
-    qrels = _read_qrels(_first_file(folder, qrels_names, f"judgements for split {split!r}"), duplicates)
-    corpus = _unique_records(_first_file(folder, ["corpus.jsonl", "corpus.jsonl.gz"], "corpus"), duplicates)
+    qrels_path = _first_file(folder, qrels_names, f"judgements for split {split!r}")
+    qrels, lines = _read_qrels(qrels_path, duplicates)
+    corpus = _unique_records(_first_file(folder, ["corpus.jsonl", "corpus.jsonl.gz"], "corpus"), duplicates, strict)
     doc_ids = [_record_id(r) for r in corpus]
-
-    known = set(doc_ids)
-    unknown = {(q, d) for q, docs in qrels.items() for d in docs if d not in known}
-    if unknown:
-        warnings.warn(f"{len(unknown)} judgements in {folder} name documents missing from the corpus; they are dropped")
-        qrels = {q: {d: r for d, r in docs.items() if d in known} for q, docs in qrels.items()}
+    qrels = _drop_unknown_documents(qrels, lines, set(doc_ids), qrels_path, strict)
 
     # A split's own query file when there is one, else BEIR's single queries.jsonl holding every split.
     query_file = _first_file(folder, [f"queries_{split}.jsonl", "queries.jsonl"], "queries.jsonl")
-    all_queries = {_record_id(r): r["text"] for r in _unique_records(query_file, duplicates)}
-    missing = [q for q in qrels if q not in all_queries]
-    if missing:
-        raise ValueError(f"{len(missing)} judged queries (e.g. {missing[0]!r}) are missing from {query_file}")
+    query_records = _unique_records(query_file, duplicates, strict)
+    all_queries = {_record_id(r): r["text"] for r in query_records}
+    _check_queries(qrels, lines, all_queries, qrels_path, query_file, strict)
     queries = {q: text for q, text in all_queries.items() if q in qrels}
 
     return BeirDataset(
@@ -414,4 +485,6 @@ def load_beir(
         texts=[r["text"] for r in corpus],
         queries=queries,
         qrels={q: qrels[q] for q in queries},
+        doc_fields=_other_fields(corpus),
+        query_fields={q: fields for q, fields in _other_fields(query_records).items() if q in queries},
     )

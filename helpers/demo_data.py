@@ -1,8 +1,10 @@
 """The tutorial's demo corpus: 267 short documents on the history of computing and AI.
 
 The files live in ``data/demo_corpus/`` in BEIR layout (``corpus.jsonl``, ``queries.jsonl``,
-``qrels.tsv``); see its README for how they were written. :func:`load_demo_corpus` reads and
-checks them, so a hand edit that breaks an id or a judgment fails loudly, naming the line.
+``qrels.tsv``) plus two fields of each query, ``designed_for`` and ``why``; see its README for
+how they were written. :func:`load_demo_corpus` reads them with the loader of every dataset,
+:func:`helpers.datasets.load_beir` (strict: a hand edit that breaks an id or a judgment fails
+loudly, naming the line), then checks what only this corpus promises.
 
 Only each document's ``text`` is meant for indexing: the ``title`` is a short display label,
 and indexing it would hand the keyword method the answer to several queries.
@@ -10,16 +12,19 @@ and indexing it would hand the keyword method the answer to several queries.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from helpers.datasets import jsonl_records
+from helpers.datasets import BeirDataset, load_beir
 
-__all__ = ["DEMO_CORPUS_DIR", "DemoCorpus", "load_demo_corpus"]
+__all__ = ["DEMO_CORPUS_DIR", "DESIGNED_FOR", "DemoCorpus", "load_demo_corpus"]
 
 DEMO_CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "demo_corpus"
-METHODS = ("bm25", "dense", "rerank")
+# The values of a query's `designed_for`: the methods (keys of helpers.methods.METHODS) a query
+# may be written to favour.
+DESIGNED_FOR = ("bm25", "dense", "rerank")
+_FILES = ("corpus.jsonl", "queries.jsonl", "qrels.tsv")
+_GRADES = {1, 2}
 
 
 @dataclass(frozen=True)
@@ -64,53 +69,24 @@ class DemoCorpus:
         return f"DemoCorpus({len(self.doc_ids)} documents, {len(self.query_ids)} queries)"
 
 
-def _read_jsonl(path: Path, keys: tuple[str, ...]) -> list[dict]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; the demo corpus needs corpus.jsonl, queries.jsonl and qrels.tsv")
-    rows = []
-    for line_no, row in jsonl_records(path):
-        missing = [k for k in keys if not isinstance(row.get(k), str) or not row[k].strip()]
-        if missing:
-            raise ValueError(f"{path.name} line {line_no} needs non-empty string fields {missing}")
-        rows.append(row)
-    _check_unique([r["id"] for r in rows], path.name)
-    return rows
-
-
-def _check_unique(ids: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise ValueError(f"{what} has the id {i!r} twice; ids must be unique")
-        seen.add(i)
-
-
-def _read_qrels(path: Path, doc_ids: set[str], query_ids: set[str]) -> dict[str, dict[str, int]]:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; the demo corpus needs corpus.jsonl, queries.jsonl and qrels.tsv")
-    qrels: dict[str, dict[str, int]] = {}
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f, delimiter="\t")
-        header = next(reader, None)
-        if header != ["query-id", "corpus-id", "score"]:
-            raise ValueError(f"{path.name} must start with the BEIR header 'query-id<TAB>corpus-id<TAB>score', got {header}")
-        for line_no, row in enumerate(reader, start=2):
-            if len(row) != 3:
-                raise ValueError(f"{path.name} line {line_no} needs 3 tab-separated fields, got {len(row)}")
-            qid, did, grade = row
-            if qid not in query_ids:
-                raise ValueError(f"{path.name} line {line_no}: unknown query id {qid!r}")
-            if did not in doc_ids:
-                raise ValueError(f"{path.name} line {line_no}: unknown document id {did!r}")
-            if grade not in {"1", "2"}:
-                raise ValueError(f"{path.name} line {line_no}: grade must be 1 or 2, got {grade!r}")
-            if did in qrels.get(qid, {}):
-                raise ValueError(f"{path.name} line {line_no}: ({qid}, {did}) is judged twice")
-            qrels.setdefault(qid, {})[did] = int(grade)
-    unjudged = sorted(query_ids - qrels.keys())
-    if unjudged:
-        raise ValueError(f"{path.name} has no relevant document for queries {unjudged}")
-    return qrels
+def _check_demo_fields(data: BeirDataset) -> None:
+    """What the demo corpus promises beyond BEIR: titles, a known ``designed_for``, grades 1 and 2."""
+    untitled = [d for d, title in zip(data.doc_ids, data.titles) if not title.strip()]
+    if untitled:
+        raise ValueError(f"corpus.jsonl: documents {untitled[:3]} have no title; give each a short display label")
+    for query_id in data.query_ids:
+        designed_for = data.query_fields.get(query_id, {}).get("designed_for")
+        if designed_for not in DESIGNED_FOR:
+            raise ValueError(
+                f"queries.jsonl: query {query_id!r} has designed_for={designed_for!r}; use one of {DESIGNED_FOR}"
+            )
+    for query_id, judged in data.qrels.items():
+        for doc_id, grade in judged.items():
+            if grade not in _GRADES:
+                raise ValueError(
+                    f"qrels.tsv: ({query_id}, {doc_id}) has grade {grade}; a grade must be 1 or 2 "
+                    "(2 answers the query, 1 partly; leave irrelevant documents out)"
+                )
 
 
 def load_demo_corpus(folder: str | Path | None = None) -> DemoCorpus:
@@ -131,8 +107,9 @@ def load_demo_corpus(folder: str | Path | None = None) -> DemoCorpus:
     FileNotFoundError
         If a file is missing.
     ValueError
-        If an id repeats, a field is empty, a query names an unknown method, or a judgment
-        points to an unknown query or document; the message names the file and line.
+        If an id repeats, a text or title is empty, a query names an unknown method, a grade is
+        not 1 or 2, or a judgment points to an unknown query or document; the message names the
+        file (and the line, or the id).
 
     Examples
     --------
@@ -143,21 +120,18 @@ def load_demo_corpus(folder: str | Path | None = None) -> DemoCorpus:
     {'turing-birth': 2}
     """
     folder = Path(folder) if folder is not None else DEMO_CORPUS_DIR
-    docs = _read_jsonl(folder / "corpus.jsonl", ("id", "title", "text"))
-    queries = _read_jsonl(folder / "queries.jsonl", ("id", "text", "designed_for"))
-    for q in queries:
-        if q["designed_for"] not in METHODS:
-            raise ValueError(f"queries.jsonl: query {q['id']!r} has designed_for={q['designed_for']!r}; use one of {METHODS}")
-    doc_ids = [d["id"] for d in docs]
-    query_ids = [q["id"] for q in queries]
-    qrels = _read_qrels(folder / "qrels.tsv", set(doc_ids), set(query_ids))
+    for name in _FILES:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name} is missing; the demo corpus needs {', '.join(_FILES)}")
+    data = load_beir(folder, strict=True)
+    _check_demo_fields(data)
     return DemoCorpus(
-        doc_ids=doc_ids,
-        titles=[d["title"] for d in docs],
-        texts=[d["text"] for d in docs],
-        query_ids=query_ids,
-        queries=[q["text"] for q in queries],
-        designed_for=[q["designed_for"] for q in queries],
-        why=[q.get("why", "") for q in queries],
-        qrels=qrels,
+        doc_ids=data.doc_ids,
+        titles=data.titles,
+        texts=data.texts,
+        query_ids=data.query_ids,
+        queries=data.query_texts,
+        designed_for=[data.query_fields[q]["designed_for"] for q in data.query_ids],
+        why=[data.query_fields[q].get("why", "") for q in data.query_ids],
+        qrels=data.qrels,
     )

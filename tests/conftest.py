@@ -78,5 +78,5 @@ def pymilvus_splade():
 
 @pytest.fixture
 def blog_docs():
-    """The three documents of the pymilvus blog's examples."""
-    return list(blog.DOCS)
+    """The three documents of the pymilvus blog's examples 1 and 2 (from ``data/blog``)."""
+    return blog.documents(example=1)

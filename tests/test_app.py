@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from helpers import app
+from helpers import app, blog
+from helpers.methods import METHODS
 from helpers.room import cli, config as room_config
 from helpers.room.voila import voila_command
 from helpers.model.reranker import MaxSimRerankFunction
@@ -56,10 +57,10 @@ def test_escape_shows_markup_as_text(text):
 
 
 def test_results_html_escapes_document_text_and_ids():
-    hits = {m: [app.Hit(1, f"id-{HOSTILE}", f"title {HOSTILE}", f"text {HOSTILE}", 0.5)] for m in app.METHODS}
+    hits = {m: [app.Hit(1, f"id-{HOSTILE}", f"title {HOSTILE}", f"text {HOSTILE}", 0.5)] for m in app.COLUMNS}
     parsed = parse(app.results_html(hits))
     assert "img" not in parsed.tags and "script" not in parsed.tags
-    assert parsed.text.count(f"text {HOSTILE}") == len(app.METHODS)
+    assert parsed.text.count(f"text {HOSTILE}") == len(app.COLUMNS)
 
 
 def test_results_html_shows_methods_in_order_with_hits_best_first():
@@ -76,8 +77,15 @@ def test_results_html_shows_methods_in_order_with_hits_best_first():
 
 def test_explanations_cover_every_method():
     text = "".join(parse(app.explanations_html()).text)
-    for method in app.METHODS:
-        assert app.METHOD_LABELS[method] in text
+    for method in app.COLUMNS:
+        assert METHODS[method].heading in text and METHODS[method].describe(app.RERANK_DEPTH)[1] in text
+
+
+def test_the_rerank_depth_in_the_text_is_the_one_searched():
+    hits = {"rerank": [app.Hit(1, "a", "A", "a doc", 0.5)]}
+    assert "top 12" in app.results_html(hits, rerank_depth=12) and "top 30" not in app.results_html(hits, rerank_depth=12)
+    assert f"top {app.RERANK_DEPTH} " in "".join(parse(app.explanations_html()).text)
+    assert {"SearchApp", "View", "COLUMNS"} <= set(app.__all__) and all(hasattr(app, name) for name in app.__all__)
 
 
 # --- long queries --------------------------------------------------------------------------
@@ -142,18 +150,18 @@ def test_update_shows_what_search_computes(playground):
     query = COINED_QUERY
     view = playground.update(query, "blog", top_k=3)
     reference = playground.search_for("blog").search(query, first_stage="rrf")
-    for method in app.METHODS:
+    for method in app.COLUMNS:
         assert view.hits(method) == [reference.doc_ids[i] for i in reference.top(method, 3)]
     assert view.hits("rerank")[0] == "blog-5"  # the Dartmouth Conference, as in the blog's example 3
     ids = [i for i in re.findall(r'data-doc-id="([^"]+)"', view.results_html)]
-    assert ids == [i for m in app.METHODS for i in view.hits(m)]
+    assert ids == [i for m in app.COLUMNS for i in view.hits(m)]
 
 
 def test_top_k_is_capped_at_the_corpus_size(playground):
     view = playground.update("Alan Turing", "blog", top_k=10)
-    assert all(len(view.hits(m)) == len(app.BLOG_DOCUMENTS) for m in app.METHODS if m != "bm25")
+    assert all(len(view.hits(m)) == len(blog.documents()) for m in app.COLUMNS if m != "bm25")
     # BM25 lists only the documents that contain a query word
-    assert len(view.hits("bm25")) == int((view.result.scores["bm25"] > 0).sum()) < len(app.BLOG_DOCUMENTS)
+    assert len(view.hits("bm25")) == int((view.result.scores["bm25"] > 0).sum()) < len(blog.documents())
 
 
 def test_empty_query_gives_a_hint_not_an_error(playground):
@@ -172,7 +180,7 @@ def test_chart_draws_any_query(playground, query):
     drawn = ("svg", "title", "rect", "line", "text", "defs", "pattern", "g", "path", "circle")  # no script, no foreign markup
     assert {el.tag for el in chart.iter()} <= {f"{SVG}{tag}" for tag in drawn}
     assert chart.find(f"{SVG}title").text == view.alt and view.alt.startswith("Bar chart of the top")
-    assert len(chart.findall(f".//{SVG}rect[@class='bar']")) == view.top_k * len(app.METHODS)
+    assert len(chart.findall(f".//{SVG}rect[@class='bar']")) == view.top_k * len(app.COLUMNS)
     # The rows are the reranked column's documents, best first.
     rows = [t for t in texts if re.match(r"\d+\. ", t)]
     assert [int(t.split(".")[0]) for t in rows] == list(range(1, view.top_k + 1))
@@ -185,7 +193,7 @@ def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tm
     (tokens_file,) = tmp_path.glob("maxsim-tokens-*.npz")
     np.testing.assert_allclose(np.load(dense_file), reference._dense_docs, atol=1e-5)
     assert built.rerank_depth == app.RERANK_DEPTH
-    assert built.rerank_fn.cache_info()["documents"] == len(app.BLOG_DOCUMENTS)  # the first query encodes none
+    assert built.rerank_fn.cache_info()["documents"] == len(blog.documents())  # the first query encodes none
     # A new kernel's Search reads the files, not the model: flip the stored vectors' signs
     # and its dense and reranker scores flip too.
     np.save(dense_file, -np.load(dense_file))
@@ -195,8 +203,8 @@ def test_app_searches_load_dense_and_token_vectors_from_the_cache(playground, tm
     got = app.build_search("blog", tmp_path).search(query)
     np.testing.assert_allclose(got.scores["dense"], -reference.search(query).scores["dense"], atol=1e-5)
     flipped = MaxSimRerankFunction(backend=reference.rerank_fn.backend)
-    flipped.add_documents(list(app.BLOG_DOCUMENTS), [-t for t in reference.rerank_fn.document_tokens(list(app.BLOG_DOCUMENTS))])
-    np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, list(app.BLOG_DOCUMENTS)), atol=1e-5)
+    flipped.add_documents(blog.documents(), [-t for t in reference.rerank_fn.document_tokens(blog.documents())])
+    np.testing.assert_allclose(got.scores["rerank"], flipped.score(query, blog.documents()), atol=1e-5)
 
 
 def test_app_kernel_runs_without_torch(playground, run_python):
@@ -298,7 +306,7 @@ def test_rrf_gives_no_vote_to_documents_without_a_query_word(playground):
 def test_columns_label_their_scales_and_non_english_gets_a_note(playground):
     view = playground.update("東京はどこですか", "blog")
     text = "".join(parse(view.results_html + view.note_html).text)
-    assert all(app.SCALES[m] in text for m in app.METHODS)
+    assert all(METHODS[m].scale in text for m in app.COLUMNS)
     assert "trained on English only" in text
     assert "English only" not in playground.update("Where was Turing born?", "blog").note_html
 
@@ -362,9 +370,9 @@ def test_token_file_is_read_and_bad_tokens_are_refused(tmp_path):
     ],
 )
 def test_bad_command_lines_fail_before_the_cache_is_built(monkeypatch, capsys, argv, fragment):
-    import helpers.app
+    import helpers.app.corpora
 
-    monkeypatch.setattr(helpers.app, "build_cache", lambda *a, **k: pytest.fail("the cache was built"))
+    monkeypatch.setattr(helpers.app.corpora, "build_cache", lambda *a, **k: pytest.fail("the cache was built"))
     with pytest.raises(SystemExit):
         cli.main(argv)
     assert fragment in capsys.readouterr().err
@@ -467,7 +475,7 @@ def test_sessions_answer_as_update_does_and_the_cap_turns_the_next_one_away(app_
 
     answer, turned_away = asyncio.run(room())
     assert answer["id"] == 7
-    assert re.findall(r'data-doc-id="([^"]+)"', answer["results_html"]) == [i for m in app.METHODS for i in expected.hits(m)]
+    assert re.findall(r'data-doc-id="([^"]+)"', answer["results_html"]) == [i for m in app.COLUMNS for i in expected.hits(m)]
     assert turned_away["type"] == "full" and "The room is full" in turned_away["message"]
 
 
@@ -568,13 +576,13 @@ def column_ids(page, method: str) -> list[str]:
 
 
 def test_page_shows_four_labelled_columns_with_explanations_visible_at_1280x720(page):
-    for method in app.METHODS:
+    for method in app.COLUMNS:
         assert len(column_ids(page, method)) == 5
     for summary in page.locator(".app-summary").all():
         box = summary.bounding_box()
         assert summary.is_visible() and box["y"] + box["height"] <= 720  # above the fold on a projector
     assert page.locator("img.app-plot").get_attribute("alt").startswith("Bar chart of the top 5")
-    assert page.locator(".app-column-head").first.get_attribute("title") == app.EXPLANATIONS["dense"]
+    assert page.locator(".app-column-head").first.get_attribute("title") == METHODS["dense"].describe(app.RERANK_DEPTH)[1]
 
 
 def test_browser_shows_what_update_computes_with_a_busy_sign_meanwhile(page):
@@ -585,7 +593,7 @@ def test_browser_shows_what_update_computes_with_a_busy_sign_meanwhile(page):
     submit(page, "RFC 791")
     assert page.evaluate("window.sawBusy") and page.locator("#busy").is_hidden()
     assert page.locator(".app-query-text").inner_text() == "RFC 791"
-    for method in app.METHODS:
+    for method in app.COLUMNS:
         assert column_ids(page, method) == expected.hits(method)
     scores = page.locator(".app-column[data-method='rerank'] .app-score").all_inner_texts()
     assert scores == [f"{expected.result.scores['rerank'][expected.result.doc_ids.index(i)]:.4g}" for i in expected.hits("rerank")]

@@ -161,3 +161,29 @@ def test_example_3_rerank_prints_the_blogs_results(jina_at_home, in_tmp):
         assert re.findall(r"Text: (.*)\n", printed) == [blog.RERANK_DOCUMENTS[i] for i, _ in blog.RERANK_RESULTS]
         assert "<YOUR_JINA_API_KEY>" not in printed
     assert [r["body"]["model"] for r in jina_at_home.requests] == [blog.RERANK_MODEL] * 2
+
+
+# --- the blog's documents live once, in data/blog ------------------------------------------------
+
+
+def test_documents_and_queries_are_those_of_the_snippets():
+    assert blog.documents(example=1) == blog.documents(example=2) == _list_in(EXAMPLE_1, "docs") == _list_in(EXAMPLE_2, "docs")
+    assert blog.documents(example=3) == _list_in(EXAMPLE_3, "documents")
+    assert blog.documents() == blog.documents(example=1) + blog.documents(example=3)
+    assert blog.queries(example=2) == [re.search(r'query = "(.*)"', EXAMPLE_2).group(1)]
+    assert blog.queries(example=3) == [blog.RERANK_QUERY] == [re.search(r'query = "(.*)"', EXAMPLE_3).group(1)]
+    assert (blog.DOCS, blog.RERANK_DOCUMENTS) == (tuple(blog.documents(1)), tuple(blog.documents(3)))
+    assert blog.load_blog().doc_ids == [f"blog-{i}" for i in range(1, 8)]
+    with pytest.raises(ValueError, match="examples 1, 2 and 3"):
+        blog.documents(example=4)
+    with pytest.raises(AttributeError, match="no attribute 'DOCUMENTS'"):
+        blog.DOCUMENTS  # noqa: B018
+
+
+def _list_in(snippet: str, name: str) -> list[str]:
+    """The Python list ``name = [...]`` of a snippet, evaluated."""
+    import ast
+
+    tree = ast.parse(snippet)
+    (value,) = [n.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == name]
+    return ast.literal_eval(value)

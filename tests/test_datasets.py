@@ -230,3 +230,83 @@ def test_a_bom_and_scores_written_as_floats_are_read(tmp_path):
     data = load_beir(folder)
     assert data.doc_ids == ["d1", "d2", "d3"] and data.qrels == {"q1": {"d1": 1}, "q2": {"d2": 2}}
     assert type(data.qrels["q1"]["d1"]) is int
+
+
+# --- one loader for every collection: extra fields, strict mode, the project's own folders -----
+
+
+def test_fields_beyond_id_title_and_text_are_kept_by_id(tmp_path):
+    folder = _write_beir(tmp_path / "data")
+    (folder / "corpus.jsonl").write_text(_jsonl([{**CORPUS[0], "metadata": {"year": 2020}}, *CORPUS[1:]]))
+    (folder / "queries.jsonl").write_text(_jsonl([{**QUERIES[0], "designed_for": "bm25"}, *QUERIES[1:]]))
+    data = load_beir(folder)
+    assert data.doc_fields == {"d1": {"metadata": {"year": 2020}}}
+    assert data.query_fields == {"q1": {"designed_for": "bm25"}}
+    assert load_beir(folder, split="train").query_fields == {}  # only the split's queries
+
+
+@pytest.mark.parametrize(
+    "qrels, queries, fragment",
+    [
+        ("q1\td1\t1\nq2\td404\t1\n", QUERIES, r"test.tsv, line 3: unknown document id 'd404'; fix the id"),
+        ("q1\td1\t1\nq404\td1\t1\n", QUERIES, r"test.tsv, line 3: unknown query id 'q404'"),
+        ("q1\td1\t1\n", QUERIES[:2], r"no relevant document for queries \['q2'\]"),
+        ("q1\td1\t1\nq2\td2\t1\n", [QUERIES[0], {"_id": "q2", "text": "  "}], r"queries.jsonl, line 2: 'text' is empty"),
+    ],
+)
+def test_strict_loading_refuses_what_the_default_drops(tmp_path, qrels, queries, fragment):
+    folder = _write_beir(tmp_path / "data")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + qrels)
+    (folder / "queries.jsonl").write_text(_jsonl(queries))
+    with pytest.raises(ValueError, match=fragment):
+        load_beir(folder, strict=True)
+
+
+def test_default_loading_keeps_unjudged_queries_out_and_empty_texts_in(tmp_path):
+    folder = _write_beir(tmp_path / "data")
+    (folder / "corpus.jsonl").write_text(_jsonl([*CORPUS, {"_id": "d4", "text": ""}]))
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n")
+    data = load_beir(folder)
+    assert data.texts[-1] == "" and data.queries == {"q1": "purring"}
+
+
+def test_the_projects_own_collections_are_found_by_name(tmp_path, monkeypatch):
+    _isolate(monkeypatch, tmp_path)
+    demo, blog = load_beir("demo_corpus", strict=True), load_beir("blog", strict=True)
+    assert demo.path == Path(datasets.__file__).parents[1] / "data" / "demo_corpus"
+    assert (len(demo), len(demo.queries), len(blog), len(blog.queries)) == (267, 34, 7, 2)
+
+
+def test_a_download_shows_its_bar_through_progress_bar(tmp_path, monkeypatch):
+    # The download's bar is made by helpers.progress (which honours TQDM_DISABLE), not by tqdm directly.
+    import sys
+    from types import SimpleNamespace
+
+    archive = _zip(tmp_path, _write_beir(tmp_path / "src"))
+    payload = archive.read_bytes()
+    response = SimpleNamespace(
+        headers={"content-length": str(len(payload))}, raise_for_status=lambda: None,
+        iter_content=lambda chunk_size: [payload[i : i + chunk_size] for i in range(0, len(payload), chunk_size)],
+    )  # fmt: skip
+
+    class Streamed:
+        def __enter__(self):
+            return response
+
+        def __exit__(self, *exc):
+            return False
+
+    from helpers import progress
+
+    bars, real = [], progress.progress_bar
+
+    def progress_bar(*args, **kwargs):
+        bars.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(sys.modules, "requests", SimpleNamespace(get=lambda *a, **k: Streamed()))
+    monkeypatch.setattr(progress, "progress_bar", progress_bar)
+    monkeypatch.setitem(datasets._BEIR_MD5, "scifact", hashlib.md5(payload).hexdigest())
+    target = datasets._download_beir("scifact", tmp_path / "dest")
+    assert load_beir(target).doc_ids == ["d1", "d2", "d3"]
+    assert bars == [{"total": len(payload), "unit": "B", "unit_scale": True, "desc": "scifact.zip"}]

@@ -9,7 +9,9 @@ from collections import Counter
 
 import pytest
 
-from helpers.demo_data import DEMO_CORPUS_DIR, load_demo_corpus
+from helpers.datasets import load_beir
+from helpers.demo_data import DEMO_CORPUS_DIR, DESIGNED_FOR, load_demo_corpus
+from helpers.methods import METHODS
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +27,17 @@ def test_sizes_match_the_brief(demo):
 
 def test_every_method_has_queries_written_for_it(demo):
     counts = Counter(demo.designed_for)
-    assert set(counts) == {"bm25", "dense", "rerank"}
+    assert set(counts) == set(DESIGNED_FOR) == {"bm25", "dense", "rerank"}
+    assert set(DESIGNED_FOR) <= set(METHODS)  # each names a method of the registry
     assert min(counts.values()) >= 8
+
+
+def test_the_demo_corpus_is_what_the_beir_loader_reads(demo):
+    beir = load_beir(DEMO_CORPUS_DIR, strict=True)
+    assert (demo.doc_ids, demo.titles, demo.texts, demo.qrels) == (beir.doc_ids, beir.titles, beir.texts, beir.qrels)
+    assert dict(zip(demo.query_ids, demo.queries)) == beir.queries
+    assert demo.designed_for == [beir.query_fields[q]["designed_for"] for q in beir.query_ids]
+    assert demo.why[0] == beir.query_fields["q01"]["why"] and all(demo.why)
 
 
 def test_ids_unique_and_texts_distinct(demo):
@@ -88,7 +99,13 @@ def test_duplicate_document_id_is_rejected(copy):
 
 def test_empty_document_is_rejected(copy):
     _append(copy / "corpus.jsonl", json.dumps({"id": "blank", "title": "x", "text": "  "}))
-    with pytest.raises(ValueError, match=r"corpus.jsonl line 268 needs non-empty string fields \['text'\]"):
+    with pytest.raises(ValueError, match=r"corpus.jsonl, line 268: 'text' is empty"):
+        load_demo_corpus(copy)
+
+
+def test_document_without_a_title_is_rejected(copy):
+    _append(copy / "corpus.jsonl", json.dumps({"id": "untitled", "text": "A document with no display label."}))
+    with pytest.raises(ValueError, match=r"documents \['untitled'\] have no title; give each a short display label"):
         load_demo_corpus(copy)
 
 

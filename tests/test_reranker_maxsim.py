@@ -5,24 +5,13 @@ import os
 import numpy as np
 import pytest
 
+from helpers import blog
 from helpers.model import RerankResult
 from helpers.model.reranker import MaxSimRerankFunction
 from helpers.model.reranker import maxsim as maxsim_module
 from helpers.model.reranker.maxsim import _TokenCache
 
-QUERY = "What event in 1956 marked the official birth of artificial intelligence as a discipline?"
-DOCS = [
-    "In 1950, Alan Turing published his seminal paper, 'Computing Machinery and Intelligence,' proposing the "
-    "Turing Test as a criterion of intelligence, a foundational concept in the philosophy and development of "
-    "artificial intelligence.",
-    "The Dartmouth Conference in 1956 is considered the birthplace of artificial intelligence as a field; here, "
-    "John McCarthy and others coined the term 'artificial intelligence' and laid out its basic goals.",
-    "In 1951, British mathematician and computer scientist Alan Turing also developed the first program designed "
-    "to play chess, demonstrating an early example of AI in game strategy.",
-    "The invention of the Logic Theorist by Allen Newell, Herbert A. Simon, and Cliff Shaw in 1955 marked the "
-    "creation of the first true AI program, which was capable of solving logic problems, akin to proving "
-    "mathematical theorems.",
-]
+QUERY, DOCS = blog.RERANK_QUERY, blog.documents(example=3)  # the blog's example 3
 
 
 @pytest.fixture(scope="module")

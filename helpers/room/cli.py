@@ -1,6 +1,6 @@
 """``python -m helpers.room``: serve the search playground to a room (what ``make app`` runs).
 
-On start it prepares the caches (:func:`helpers.app.build_cache`), loads the model and both
+On start it prepares the caches (:func:`helpers.app.corpora.build_cache`), loads the model and both
 corpora once, and prints where students connect: served beyond this machine, the LAN
 address, a QR code of it and how many students this machine's free memory allows.
 """
@@ -150,14 +150,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         config = load_room_config(args.config, cap=args.cap)
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
-    from helpers.app import SearchApp, app_backend, app_cache_dir
+    from helpers.app.corpora import app_backend, app_cache_dir
+    from helpers.app.search_app import SearchApp
     from helpers.room.server import Room, make_application
 
     print(f"Preparing the model ({app_backend()}) and the corpora's document vectors in {app_cache_dir()} "
           "(loaded, or made once)...", flush=True)  # fmt: skip
     # In a child process: making the caches may import torch (to export the model), which the
     # server, loading only files afterwards, then never holds in memory.
-    subprocess.run([sys.executable, "-c", "from helpers.app import build_cache; build_cache()"], check=True)
+    subprocess.run([sys.executable, "-c", "from helpers.app.corpora import build_cache; build_cache()"], check=True)
     fits = students_for_memory(psutil.virtual_memory().available)
     if fits < config.cap:
         from dataclasses import replace

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers.app import CORPORA, EXAMPLES
+from helpers.app.corpora import CORPORA, EXAMPLES
 
 __all__ = ["RoomConfig", "load_room_config", "page_options", "MAX_TOP_K", "DEFAULT_CAP"]
 
@@ -35,7 +35,7 @@ class RoomConfig:
     Attributes
     ----------
     corpus : str
-        The corpus a page opens with (a key of :data:`helpers.app.CORPORA`).
+        The corpus a page opens with (a key of :data:`helpers.app.corpora.CORPORA`).
     top_k : int
         Results per column at start.
     cap : int

@@ -35,7 +35,8 @@ from urllib.parse import urlencode
 import tornado.web
 import tornado.websocket
 
-from helpers.app import CORPORA, SearchApp
+from helpers.app.corpora import CORPORA
+from helpers.app.search_app import SearchApp
 from helpers.room.config import MAX_TOP_K, RoomConfig, page_options
 
 __all__ = ["Room", "make_application", "PING_INTERVAL_S", "PING_TIMEOUT_S"]

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from helpers.app import APP_NOTEBOOK
+from helpers.app.corpora import APP_NOTEBOOK
 from helpers.loading import offline_env
 from helpers.room.process import free_port, serve_in_subprocess
 

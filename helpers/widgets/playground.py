@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.app import CORPORA, EXAMPLES, SearchApp, escape, explanations_html
+from helpers.app.corpora import CORPORA, EXAMPLES
+from helpers.app.search_app import SearchApp
+from helpers.app.views import escape, explanations_html
 
 __all__ = ["playground_widget"]
 
