@@ -3,19 +3,22 @@
 One place for it, used by every module that shows text which could hold a secret:
 :mod:`helpers.milvus` (the Milvus token and any ``user:password@`` in a URI, in connection
 errors) and the Jina rerank client (its API key, in reprs and in what the API answers). The room
-server needs none of it: it never echoes its password, and its cookie holds a keyed hash.
+server never echoes its password and its cookie holds a keyed hash, but its access log masks any
+``?token=`` in an address with :func:`redact_query`.
 
 * :class:`Secret` holds a string that never shows in ``repr``, ``str`` or an f-string.
 * :func:`scrub` replaces every occurrence of given secrets in a text by :data:`MASK`.
 * :func:`redact_uri` drops the ``user:password@`` part of a URI.
+* :func:`redact_query` masks the values of secret query parameters (``?token=...``) in an address.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["MASK", "Secret", "scrub", "redact_uri"]
+__all__ = ["MASK", "Secret", "scrub", "redact_uri", "redact_query"]
 
 MASK = "***"
 
@@ -82,3 +85,19 @@ def redact_uri(uri: str) -> str:
     host = parts.hostname or ""
     netloc = f"{MASK}@{host}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc))
+
+
+def redact_query(uri: str, names: Iterable[str] = ("token",)) -> str:
+    """``uri`` with the value of every query parameter in ``names`` replaced by :data:`MASK`.
+
+    A wrong guess is masked as well as the right password: both are close to the secret.
+
+    Examples
+    --------
+    >>> redact_query("/nothing?corpus=blog&token=letmein#top")
+    '/nothing?corpus=blog&token=***#top'
+    >>> redact_query("/?Token=x&tokens=y")
+    '/?Token=***&tokens=y'
+    """
+    pattern = "|".join(re.escape(name) for name in names)
+    return re.sub(rf"([?&;](?:{pattern})=)[^&;#]*", rf"\g<1>{MASK}", uri, flags=re.IGNORECASE)

@@ -445,6 +445,19 @@ def _login(url: str) -> str:
     raise AssertionError("?token= must set the cookie and redirect")
 
 
+def test_the_access_log_masks_the_password_in_an_address(app_server):
+    import time
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as missing:  # a 404 is logged to the teacher's terminal
+        urllib.request.urlopen(app_server + "nothing-here?token=letmein", timeout=30)
+    assert missing.value.code == 404
+    time.sleep(0.5)  # the server's stderr reaches its log file
+    log = (ARTIFACTS / "room.log").read_text()
+    assert "GET /nothing-here?token=*** " in log and "letmein" not in log
+
+
 def test_login_page_speaks_to_students_and_has_no_password_change_form(app_server):
     import urllib.request
 

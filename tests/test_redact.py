@@ -52,3 +52,12 @@ def test_redact_uri_drops_only_the_user_and_password(uri, shown):
     assert (kept.scheme, kept.hostname, kept.port, kept.path, kept.query) == (
         parts.scheme, parts.hostname, parts.port, parts.path, parts.query
     )  # fmt: skip
+
+
+def test_redact_query_masks_only_the_named_parameters():
+    from helpers.redact import redact_query
+
+    assert redact_query("/s?corpus=blog&token=a%20b&top_k=3") == "/s?corpus=blog&token=***&top_k=3"
+    assert redact_query("/s?token=&x=1") == "/s?token=***&x=1"
+    assert redact_query("/s?api_key=k1&token=t", names=("api_key",)) == "/s?api_key=***&token=t"
+    assert redact_query("/tokens/token=1") == "/tokens/token=1"  # a path, not a query parameter

@@ -34,9 +34,11 @@ from urllib.parse import urlencode
 
 import tornado.web
 import tornado.websocket
+from tornado.log import access_log
 
 from helpers.app.corpora import CORPORA
 from helpers.app.search_app import SearchApp
+from helpers.redact import redact_query
 from helpers.room.config import MAX_TOP_K, RoomConfig, page_options
 
 __all__ = ["Room", "make_application", "PING_INTERVAL_S", "PING_TIMEOUT_S"]
@@ -253,6 +255,14 @@ def _id_of(message: str | bytes) -> Any:
         return None
 
 
+def log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access-log line, with the ``?token=`` of the address masked (4xx lines reach the terminal)."""
+    status, request = handler.get_status(), handler.request
+    log = access_log.info if status < 400 else access_log.warning if status < 500 else access_log.error
+    uri = redact_query(request.uri or "")
+    log("%d %s %s (%s) %.2fms", status, request.method, uri, request.remote_ip, 1000.0 * request.request_time())
+
+
 def make_application(room: Room) -> tornado.web.Application:
     """The room's tornado application: page, login, status, session socket and static files."""
     routes = [
@@ -268,4 +278,5 @@ def make_application(room: Room) -> tornado.web.Application:
         websocket_ping_interval=PING_INTERVAL_S,
         websocket_ping_timeout=PING_TIMEOUT_S,
         websocket_max_message_size=_MAX_MESSAGE,
+        log_function=log_request,
     )
