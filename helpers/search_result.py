@@ -106,7 +106,7 @@ class SearchResult:
             raise KeyError(f"no document with id {doc_id!r} in this corpus") from None
         return {m: int(r[position]) for m, r in self.ranks.items()}
 
-    def table(self, top_k: int = 10, by: str = "rerank", methods: Sequence[str] = tuple(METHODS)) -> TopDocumentsTable:
+    def table(self, top_k: int = 10, by: str = "rerank", methods: Sequence[str] | None = None) -> TopDocumentsTable:
         """The ``top_k`` documents by ``by``, with each method's score and rank.
 
         Parameters
@@ -115,14 +115,15 @@ class SearchResult:
             Rows; capped at the corpus size.
         by : str
             The method that orders the rows.
-        methods : sequence of str
-            The methods to show as columns.
+        methods : sequence of str, optional
+            The methods to show as columns; default every method this result has, in registry order.
 
         Returns
         -------
         TopDocumentsTable
             Renders as HTML in a notebook and as aligned text in a terminal.
         """
+        methods = [m for m in METHODS if m in self.scores] if methods is None else methods
         for method in (by, *methods):
             self._check_method(method)
         rows = []

@@ -348,3 +348,24 @@ def test_japanese_query_gets_a_note_that_the_models_are_english_only(search):
     assert len(english) == 1  # (the other note: BM25's English analyzer matched no word)
     assert english[0].startswith("This text looks Japanese, but all-MiniLM-L6-v2 was trained on English only")
     assert "This text looks Japanese" in result.table(3)._repr_html_()
+
+
+def test_a_new_method_is_one_registry_entry_and_its_score_function(search, monkeypatch):
+    # What a contributor writes to add a method: one Method and one score function. Nothing else
+    # is edited, yet the search, its table and the live chart all show it.
+    from dataclasses import replace
+
+    from helpers import methods
+    from helpers.plots.svg import score_bars_svg
+
+    def best_of_both(context, queries, scores):
+        return np.maximum(*(np.vstack([min_max(row) for row in scores[m]]) for m in ("dense", "bm25")))
+
+    entry = replace(methods.METHODS["weighted"], key="max", label="max of both", name="max", heading="Max",
+                    colour="#123456", score=best_of_both, inputs=("dense", "bm25"), first_stage=False)
+    monkeypatch.setitem(methods.METHODS, "max", entry)
+    result = search.search("Where was Alan Turing born?")
+    expected = np.maximum(min_max(result.scores["dense"]), min_max(result.scores["bm25"]))
+    np.testing.assert_allclose(result.scores["max"], expected)
+    assert "ordered by max" in str(result.table(top_k=3, by="max")) and "max (rank)" in str(result.table(top_k=3))
+    assert 'fill="#123456"' in score_bars_svg(result, top_k=3, by="max", methods=("dense", "max"))
