@@ -2,11 +2,13 @@
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from helpers import evaluation as ev
 from helpers.datasets import BeirDataset
 from helpers.fusion import reciprocal_rank_fusion, weighted_sum
+from helpers.methods import METHODS
 from helpers.metrics import ndcg_at_k, run_from_scores
 from helpers.plots import evaluation as plots
 from helpers.widgets.evaluation import update
@@ -119,15 +121,35 @@ def test_plots_return_figures_and_win_loss_counts():
     assert isinstance(plots.weight_curve({0.0: 0.6, 0.5: 0.7, 1.0: 0.65}, 0.5), Figure)
     fig = plots.win_loss({"a": 0.5, "b": 1.0, "c": 0.2}, {"a": 1.0, "b": 0.5, "c": 0.2}, ("x", "y"))
     assert fig.axes[0].get_title() == "y vs x: better on 1, worse on 1, tied on 1 queries"
-    assert plots.method_color("BM25 top 100 + MaxSim rerank") == plots.METHOD_COLORS["rerank"]
+    assert plots.method_color("rerank") == plots.METHOD_COLORS["rerank"] and plots.method_color(None) == "#000000"
+    with pytest.raises(KeyError, match="use one of: dense, bm25"):
+        plots.method_color("BM25 + MaxSim")  # a display name is no key: the registry's keys are listed
+
+
+def test_plot_colours_come_from_the_keys_not_from_the_names():
+    """A name that says "BM25" but is keyed "rerank" is drawn as the reranker; a run with no key, in black."""
+    from matplotlib.colors import to_hex
+
+    ndcg = {"BM25 top 100 + rerank": 0.8, "SPLADE": 0.6, "dense": 0.7}
+    keys = {"BM25 top 100 + rerank": "rerank", "dense": "dense"}
+    bars = plots.ndcg_bars(ndcg, keys=keys).axes[0].patches[:3]
+    assert [to_hex(b.get_facecolor()) for b in bars] == [METHODS["rerank"].colour.lower(), "#000000",
+                                                         METHODS["dense"].colour.lower()]
+    assert [b.get_hatch() or "" for b in bars] == [METHODS["rerank"].hatch, "", METHODS["dense"].hatch]
+    ranks = {"BM25 top 100 + rerank": [1], "SPLADE": [3], "dense": [None]}
+    points = plots.query_ranks(ranks, ["doc"], "a claim", 10, keys=keys).axes[0].collections[0]
+    assert [to_hex(c) for c in points.get_facecolors()] == [METHODS["rerank"].colour.lower(), "#000000",
+                                                            METHODS["dense"].colour.lower()]
+    assert to_hex(plots.ndcg_bars({"BM25": 0.7}).axes[0].patches[0].get_facecolor()) == "#000000"  # no keys: black
 
 
 def test_widget_update_reports_the_ranks_of_relevant_documents():
     dataset = BeirDataset("toy", "test", None, DOC_IDS, ["A", "B", "C", "D"], [""] * 4,
                           {"q0": "first", "q1": "second"}, QRELS)
-    ranks, fig = update(dataset, {"dense": DENSE, "bm25": BM25}, "q1")
+    ranks, fig = update(dataset, {"dense": DENSE, "bm25": BM25}, "q1", keys={"dense": "dense"})
     assert ranks == {"dense": [1], "bm25": [2]}
-    assert isinstance(fig, Figure)
+    colours = fig.axes[0].collections[0].get_facecolors()  # the keyed method in its colour, the other black
+    assert [tuple(c) for c in colours] == [to_rgba(METHODS["dense"].colour), to_rgba("black")]
     with pytest.raises(KeyError, match="not in the test split"):
         update(dataset, {"dense": DENSE}, "q404")
 

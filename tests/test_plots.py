@@ -207,7 +207,8 @@ def test_svg_shows_user_text_as_typed_escaped_with_its_spaces():
 def test_ndcg_bars_start_at_zero_and_methods_differ_by_hatch_too():
     from helpers.plots.evaluation import ndcg_bars
 
-    fig = ndcg_bars({"BM25": 0.686, "dense": 0.645, "BM25 + MaxSim": 0.716}, {"BM25": 0.687})
+    fig = ndcg_bars({"BM25": 0.686, "dense": 0.645, "BM25 + MaxSim": 0.716}, {"BM25": 0.687},
+                    keys={"BM25": "bm25", "dense": "dense", "BM25 + MaxSim": "rerank"})
     ax = fig.axes[0]
     assert ax.get_xlim()[0] == 0.0
     bars = ax.patches[:3]
@@ -252,12 +253,17 @@ def test_japanese_labels_are_drawn_with_a_japanese_font_not_empty_boxes():
 
 
 def test_ndcg_by_collection_draws_one_bar_per_value_from_zero():
+    from matplotlib.colors import to_hex
+
     from helpers.plots.languages import ndcg_by_collection
 
     ndcg = {"BM25": {"JSQuAD": 0.94, "SciFact": 0.686}, "dense": {"JSQuAD": 0.77}}
-    fig = ndcg_by_collection(ndcg, ["JSQuAD", "SciFact"])
+    fig = ndcg_by_collection(ndcg, ["JSQuAD", "SciFact"], keys={"BM25": "rerank"})
     ax = fig.axes[0]
     bars = [p for p in ax.patches if np.isfinite(p.get_width())]
+    # colours from the keys, not the names: "BM25" keyed "rerank" in vermillion, unkeyed "dense" in black
+    assert [to_hex(b.get_edgecolor()) for b in bars] == [METHODS["rerank"].colour.lower(), "#000000",
+                                                         METHODS["rerank"].colour.lower()]
     assert sorted(round(b.get_width(), 3) for b in bars) == [0.686, 0.77, 0.94]
     assert all(b.get_x() == 0 for b in bars) and ax.get_xlim()[0] == 0
     rows = sorted((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels())

@@ -8,33 +8,33 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.plots.style import METHOD_COLORS, METHOD_HATCHES, OKABE_ITO, shorten, tutorial_style
+from helpers.methods import method
+from helpers.plots.style import METHOD_COLORS, OKABE_ITO, shorten, tutorial_style
 
 __all__ = ["method_color", "method_hatch", "ndcg_bars", "weight_curve", "win_loss", "query_ranks"]
 
 
-def _method_key(name: str) -> str | None:
-    """The method a display name stands for ("BM25 + MaxSim" -> "rerank"), or None."""
-    lowered = name.lower()
-    for key in ("maxsim", "rerank", "rrf", "weighted", "dense", "bm25"):
-        if key in lowered:
-            return "rerank" if key == "maxsim" else key
-    return None
+def method_color(key: str | None) -> str:
+    """The colour of registry method ``key`` (:data:`helpers.methods.METHODS`); black for ``None``.
+
+    ``None`` stands for a run that is no method of the registry, such as SPLADE.
+
+    Examples
+    --------
+    >>> method_color("rerank"), method_color(None)
+    ('#D55E00', '#000000')
+    """
+    return OKABE_ITO["black"] if key is None else method(key).colour
 
 
-def method_color(name: str) -> str:
-    """The palette colour of a method, recognised from its display name ("BM25 + MaxSim" -> rerank)."""
-    key = _method_key(name)
-    return OKABE_ITO["black"] if key is None else METHOD_COLORS[key]
+def method_hatch(key: str | None) -> str:
+    """The hatch of registry method ``key``, like :func:`method_color`; none for ``None``."""
+    return "" if key is None else method(key).hatch
 
 
-def method_hatch(name: str) -> str:
-    """The hatch of a method, recognised from its display name like :func:`method_color`."""
-    key = _method_key(name)
-    return "" if key is None else METHOD_HATCHES[key]
-
-
-def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None = None) -> Figure:
+def ndcg_bars(
+    ndcg: Mapping[str, float], published: Mapping[str, float] | None = None, *, keys: Mapping[str, str | None] | None = None
+) -> Figure:
     """Horizontal bars of nDCG@10 per method, with published figures as black diamonds.
 
     Parameters
@@ -43,6 +43,9 @@ def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None =
         Our nDCG@10 per method, in display order.
     published : dict of str to float, optional
         A published nDCG@10 for some of the methods, drawn on the same row.
+    keys : dict of str to str, optional
+        The registry method of each name (``{"BM25 + MaxSim": "rerank"}``), whose colour and hatch
+        its bar gets; a name without one (e.g. ``"SPLADE"``) is drawn black, unhatched.
 
     Returns
     -------
@@ -50,13 +53,14 @@ def ndcg_bars(ndcg: Mapping[str, float], published: Mapping[str, float] | None =
     """
     published = published or {}
     names = list(ndcg)
+    keys = keys or {}
     with tutorial_style():
         fig = Figure(figsize=(9, 1.3 + 0.55 * len(names)), layout="constrained")
         ax = fig.subplots()
         y = np.arange(len(names))[::-1]
-        bars = ax.barh(y, [ndcg[n] for n in names], color=[method_color(n) for n in names], height=0.6)
+        bars = ax.barh(y, [ndcg[n] for n in names], color=[method_color(keys.get(n)) for n in names], height=0.6)
         for bar, n in zip(bars, names):
-            bar.set_hatch(method_hatch(n))
+            bar.set_hatch(method_hatch(keys.get(n)))
         for yi, n in zip(y, names):
             ax.text(ndcg[n] + 0.005, yi, f"{ndcg[n]:.3f}", va="center")
         marked = [(yi, published[n]) for yi, n in zip(y, names) if n in published]
@@ -116,7 +120,14 @@ def win_loss(baseline: Mapping[str, float], other: Mapping[str, float], names: t
     return fig
 
 
-def query_ranks(ranks: Mapping[str, Sequence[int | None]], labels: Sequence[str], query: str, n_documents: int) -> Figure:
+def query_ranks(
+    ranks: Mapping[str, Sequence[int | None]],
+    labels: Sequence[str],
+    query: str,
+    n_documents: int,
+    *,
+    keys: Mapping[str, str | None] | None = None,
+) -> Figure:
     """Where each method ranked each relevant document of one query, on a log scale (1 = top).
 
     Parameters
@@ -129,8 +140,11 @@ def query_ranks(ranks: Mapping[str, Sequence[int | None]], labels: Sequence[str]
         The query, for the title.
     n_documents : int
         Corpus size: the worst possible rank.
+    keys : dict of str to str, optional
+        The registry method of each name in ``ranks``, whose colour its markers get; black without one.
     """
     methods = list(ranks)
+    keys = keys or {}
     markers = "os^vDP*X"
     with tutorial_style():
         fig = Figure(figsize=(9, 1.6 + 0.55 * len(methods)), layout="constrained")
@@ -140,7 +154,7 @@ def query_ranks(ranks: Mapping[str, Sequence[int | None]], labels: Sequence[str]
         for d, label in enumerate(labels):
             xs = [edge if ranks[m][d] is None else ranks[m][d] for m in methods]
             ax.scatter(xs, y + 0.12 * (d - (len(labels) - 1) / 2), marker=markers[d % len(markers)], s=70,
-                       color=[method_color(m) for m in methods], edgecolor="black", zorder=3,
+                       color=[method_color(keys.get(m)) for m in methods], edgecolor="black", zorder=3,
                        label=shorten(label, 45))
         ax.axvspan(0.7, 10.5, color=OKABE_ITO["green"], alpha=0.08)
         ax.text(1, y[0] + 0.45, "top 10", color=OKABE_ITO["green"], va="bottom")
@@ -157,3 +171,4 @@ def query_ranks(ranks: Mapping[str, Sequence[int | None]], labels: Sequence[str]
             handle.set_edgecolor("black")
         ax.grid(axis="y", visible=False)
     return fig
+

@@ -15,7 +15,12 @@ __all__ = ["ndcg_by_collection"]
 _HATCHES = ("", "//")
 
 
-def ndcg_by_collection(ndcg: Mapping[str, Mapping[str, float]], collections: Sequence[str]) -> Figure:
+def ndcg_by_collection(
+    ndcg: Mapping[str, Mapping[str, float]],
+    collections: Sequence[str],
+    *,
+    keys: Mapping[str, str | None] | None = None,
+) -> Figure:
     """Horizontal bars of nDCG@10 per method, one bar per collection, the second one hatched.
 
     Parameters
@@ -24,6 +29,9 @@ def ndcg_by_collection(ndcg: Mapping[str, Mapping[str, float]], collections: Seq
         ``{method: {collection: nDCG@10}}``; a collection a method was not run on is left out.
     collections : sequence of str
         One or two collection names, in the order of the bars (the first is solid).
+    keys : dict of str to str, optional
+        The registry method of each name (``{"BM25 top 100 + rerank": "rerank"}``), whose colour its
+        bars get (:data:`helpers.methods.METHODS`); a name without one is drawn black.
 
     Returns
     -------
@@ -33,6 +41,7 @@ def ndcg_by_collection(ndcg: Mapping[str, Mapping[str, float]], collections: Seq
     if not 1 <= len(collections) <= len(_HATCHES):
         raise ValueError(f"give one or two collections, got {list(collections)}")
     methods = list(ndcg)
+    keys = keys or {}
     height = 0.8 / len(collections)
     with tutorial_style():
         fig = Figure(figsize=(9, 1.5 + 0.7 * len(methods)), layout="constrained")
@@ -44,7 +53,7 @@ def ndcg_by_collection(ndcg: Mapping[str, Mapping[str, float]], collections: Seq
                 value = ndcg[method].get(collection)
                 if value is None:
                     continue
-                color = method_color(method)
+                color = method_color(keys.get(method))
                 ax.barh(yi + offset * height, value, height=height * 0.9, color=color if not hatch else "white",
                         edgecolor=color, hatch=hatch, linewidth=1.5)
                 ax.text(value + 0.01, yi + offset * height, f"{value:.3f}", va="center", fontsize=11)

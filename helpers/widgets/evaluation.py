@@ -16,7 +16,9 @@ from helpers.widgets import live_view
 __all__ = ["update", "query_ranks_widget"]
 
 
-def update(dataset: Any, scores: Mapping[str, np.ndarray], query_id: str) -> tuple[dict[str, list[int | None]], Figure]:
+def update(
+    dataset: Any, scores: Mapping[str, np.ndarray], query_id: str, *, keys: Mapping[str, str | None] | None = None
+) -> tuple[dict[str, list[int | None]], Figure]:
     """What the widget shows for one query: the ranks of its relevant documents per method, and their chart.
 
     Parameters
@@ -27,6 +29,8 @@ def update(dataset: Any, scores: Mapping[str, np.ndarray], query_id: str) -> tup
         One ``(n_queries, n_documents)`` score matrix per method.
     query_id : str
         The query to show.
+    keys : dict of str to str, optional
+        The registry method of each name in ``scores``, for its colour (see :func:`helpers.plots.evaluation.query_ranks`).
 
     Returns
     -------
@@ -40,10 +44,12 @@ def update(dataset: Any, scores: Mapping[str, np.ndarray], query_id: str) -> tup
     relevant = [d for d, rel in dataset.qrels[query_id].items() if rel > 0]
     ranks = relevant_ranks(scores, row, [column[d] for d in relevant])
     labels = [f"{d}: {dataset.titles[column[d]]}" for d in relevant]
-    return ranks, query_ranks(ranks, labels, dataset.queries[query_id], len(dataset.doc_ids))
+    return ranks, query_ranks(ranks, labels, dataset.queries[query_id], len(dataset.doc_ids), keys=keys)
 
 
-def query_ranks_widget(dataset: Any, scores: Mapping[str, np.ndarray], value: str | None = None) -> Any:
+def query_ranks_widget(
+    dataset: Any, scores: Mapping[str, np.ndarray], value: str | None = None, *, keys: Mapping[str, str | None] | None = None
+) -> Any:
     """A Dropdown of the split's queries above the chart of where each method ranked the relevant documents.
 
     Parameters
@@ -54,6 +60,8 @@ def query_ranks_widget(dataset: Any, scores: Mapping[str, np.ndarray], value: st
         One score matrix per method.
     value : str, optional
         The query id shown first; default the first query.
+    keys : dict of str to str, optional
+        The registry method of each name in ``scores``, for its colour, as in :func:`update`.
 
     Returns
     -------
@@ -64,4 +72,4 @@ def query_ranks_widget(dataset: Any, scores: Mapping[str, np.ndarray], value: st
     options = [(f"{q}: {shorten(text, 70)}", q) for q, text in dataset.queries.items()]
     box = widgets.Dropdown(options=options, value=value or options[0][1], description="Query:",
                            layout=widgets.Layout(width="90%"))
-    return live_view([box], lambda: [update(dataset, scores, box.value)[1]])
+    return live_view([box], lambda: [update(dataset, scores, box.value, keys=keys)[1]])
