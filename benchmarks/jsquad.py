@@ -12,6 +12,7 @@ import argparse
 
 from helpers import evaluation as ev
 from helpers.datasets import load_beir
+from helpers.fusion import matched_only
 from helpers.model.multilingual import UniversalSentenceEncoderEmbeddingFunction
 from helpers.model.sparse import BM25EmbeddingFunction, build_default_analyzer
 
@@ -29,7 +30,8 @@ def main() -> None:
         scores[f"BM25 ({language} analyzer)"] = ev.bm25_scores(bm25_ef, jsquad.documents, jsquad.query_texts)
     dense = ev.dense_scores(UniversalSentenceEncoderEmbeddingFunction(), jsquad.documents, jsquad.query_texts)
     scores["dense (multilingual USE)"] = dense
-    scores["RRF (BM25 ja + USE)"] = ev.rrf_scores([dense, scores["BM25 (ja analyzer)"]])
+    # As the rrf method does: a BM25 score of 0 (no query word) is no hit, so it gets no vote.
+    scores["RRF (BM25 ja + USE)"] = ev.rrf_scores([dense, matched_only(scores["BM25 (ja analyzer)"])])
     if args.minilm:
         from helpers.model.dense import SentenceTransformerEmbeddingFunction
 

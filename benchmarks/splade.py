@@ -84,6 +84,7 @@ def scifact(max_length: int, precision: str, cache: Path) -> None:
     from helpers import evaluation as ev
     from helpers.datasets import load_beir
     from helpers.embedding_cache import cached_sparse, corpus_hash
+    from helpers.fusion import matched_only
     from helpers.model.dense import SentenceTransformerEmbeddingFunction
     from helpers.model.sparse import BM25EmbeddingFunction, SpladeEmbeddingFunction, build_default_analyzer
 
@@ -101,15 +102,16 @@ def scifact(max_length: int, precision: str, cache: Path) -> None:
     dense_ef = SentenceTransformerEmbeddingFunction()
     dense = {s.split: ev.dense_scores(dense_ef, test.documents, s.query_texts, cache) for s in (test, train)}
     w, _ = ev.tune_weight(dense["train"], splade["train"], train.query_ids, train.doc_ids, train.qrels)
+    # RRF as the rrf method fuses: a sparse score of 0 (no shared term) is no hit and gets no vote.
     methods = {
         "BM25 (stemmed)": bm25,
         f"SPLADE-tiny (max length {max_length}, {precision})": splade["test"],
         "dense all-MiniLM-L6-v2": dense["test"],
-        "SPLADE + dense, RRF (k=60)": ev.rrf_scores([dense["test"], splade["test"]]),
+        "SPLADE + dense, RRF (k=60)": ev.rrf_scores([dense["test"], matched_only(splade["test"])]),
         f"SPLADE + dense, weighted sum (dense w={w:.2f}, tuned on train)": ev.weighted_scores(
             [dense["test"], splade["test"]], [w, 1 - w]
         ),
-        "SPLADE + BM25, RRF (k=60)": ev.rrf_scores([bm25, splade["test"]]),
+        "SPLADE + BM25, RRF (k=60)": ev.rrf_scores([matched_only(bm25), matched_only(splade["test"])]),
     }
     print(test)
     print(f"SPLADE corpus: {corpus.nnz / corpus.shape[0]:.0f} non-zeros per document "
