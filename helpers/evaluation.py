@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from helpers.embedding_cache import cached_array, corpus_hash, encode_documents_cached, encode_queries_cached
-from helpers.methods import method
 from helpers.metrics import ndcg_per_query, ndcg_per_query_from_scores, recall_at_k, run_from_scores
 from helpers.model.reranker.maxsim import shares_encoder
 from helpers.scoring import check_score_matrices, rrf_scores, weighted_scores
@@ -246,17 +245,12 @@ class CorpusScoring:
 
 @dataclass(frozen=True)
 class MethodResult:
-    """One method's quality on one split: means and per-query nDCG@10.
-
-    ``method`` is the registry key (:data:`helpers.methods.METHODS`) whose colour and hatch its
-    plots use, or ``None`` for a combination the registry does not hold (drawn black).
-    """
+    """One method's quality on one split: means and per-query nDCG@10."""
 
     name: str
     ndcg10: float
     recall100: float
     per_query: dict[str, float] = field(repr=False)
-    method: str | None = None
 
     def __repr__(self) -> str:
         # Three decimals, as papers report them; the last digits of a mean are not meaningful.
@@ -269,17 +263,12 @@ def evaluate(
     query_ids: list[str],
     doc_ids: list[str],
     qrels: dict,
-    method_key: str | None = None,
 ) -> MethodResult:
-    """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``.
-
-    ``method_key`` names the registry method the scores come from (its plot colour), if any.
-    """
-    key = None if method_key is None else method(method_key).key
+    """nDCG@10 (mean and per query) and Recall@100 of a score matrix against ``qrels``."""
     run = run_from_scores(query_ids, doc_ids, scores, k=100)
     per_query = ndcg_per_query(qrels, run, k=10)
     ndcg10 = float(np.mean(list(per_query.values())))
-    return MethodResult(name, ndcg10, recall_at_k(qrels, run, k=100), per_query, key)
+    return MethodResult(name, ndcg10, recall_at_k(qrels, run, k=100), per_query)
 
 
 def tune_weight(

@@ -32,10 +32,10 @@ def _stack(scores: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def matched_only(scores: np.ndarray) -> np.ndarray:
-    """Scores of a lexical method (BM25) with the documents that matched no query word marked missing.
+    """Scores of a sparse method (BM25, SPLADE) with the documents that share no term with the query marked missing.
 
-    A BM25 score of 0 means the document contains none of the query's words: BM25 did not
-    retrieve it, as a sparse index would not (Milvus returns only documents with a non-zero
+    A BM25 or SPLADE score of 0 means the document shares no term with the query: the method did
+    not retrieve it, as a sparse index would not (Milvus returns only documents with a non-zero
     inner product). Fusing those zeros as ranks would hand out votes in corpus order; marked
     ``nan``, :func:`reciprocal_rank_fusion` leaves them out.
 
